@@ -1,0 +1,1 @@
+//! Placeholder while the database is written (issue: bot-db).
