@@ -10,7 +10,6 @@
 //! The visitors are written by hand (no `#[serde(flatten)]`) because flatten buffers every
 //! document through an intermediate map, which triples the time to open a large file.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -18,6 +17,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
+
+/// Text in a document. Short strings are stored inline, without a heap allocation.
+pub type Text = compact_str::CompactString;
 
 /// A TinyDB document id.
 pub type DocId = u64;
@@ -53,6 +55,12 @@ impl<T> From<Option<T>> for Field<T> {
             Some(v) => Field::Value(v),
             None => Field::Null,
         }
+    }
+}
+
+impl From<Option<String>> for Field<Text> {
+    fn from(value: Option<String>) -> Self {
+        value.map(Text::from).into()
     }
 }
 
@@ -239,7 +247,7 @@ document! {
 document! {
     /// Download statistics, global (`type: "global"`) or of one user (`type: "user_<id>"`).
     pub struct StatsDoc {
-        "type" => kind: String,
+        "type" => kind: Text,
         "files_handled" => files_handled: Number,
         "successful_downloads" => successful_downloads: Number,
         "failed_downloads" => failed_downloads: Number,
@@ -254,28 +262,28 @@ document! {
     /// A file that was moved into the library (`organized` table).
     pub struct OrganizedDoc {
         /// Where the file was before it was organized (the staging or Other folder).
-        "path" => path: String,
+        "path" => path: Text,
         /// Where it is now, inside the library.
-        "new_path" => new_path: String,
-        "title" => title: String,
-        "category" => category: String,
+        "new_path" => new_path: Text,
+        "title" => title: Text,
+        "category" => category: Text,
         "year" => year: Scalar,
         "season" => season: Scalar,
         "episode" => episode: Scalar,
-        "resolution" => resolution: String,
+        "resolution" => resolution: Text,
         "organized_by" => organized_by: Scalar,
-        "timestamp" => timestamp: String,
-        "method" => method: String,
+        "timestamp" => timestamp: Text,
+        "method" => method: Text,
     }
 }
 
 document! {
     /// Something that went wrong, kept for the admin (`error_log` table).
     pub struct ErrorDoc {
-        "error" => error: String,
-        "file" => file: String,
-        "stage" => stage: String,
-        "timestamp" => timestamp: String,
+        "error" => error: Text,
+        "file" => file: Text,
+        "stage" => stage: Text,
+        "timestamp" => timestamp: Text,
     }
 }
 
@@ -285,37 +293,98 @@ document! {
     pub struct QueueDoc {
         "user_id" => user_id: i64,
         "chat_id" => chat_id: i64,
-        "file_id" => file_id: String,
-        "file_unique_id" => file_unique_id: String,
-        "file_name" => file_name: String,
+        "file_id" => file_id: Text,
+        "file_unique_id" => file_unique_id: Text,
+        "file_name" => file_name: Text,
         "file_size" => file_size: u64,
-        "mime_type" => mime_type: String,
-        "state" => state: String,
+        "mime_type" => mime_type: Text,
+        "state" => state: Text,
         "bytes_done" => bytes_done: u64,
-        "enqueued_at" => enqueued_at: String,
+        "enqueued_at" => enqueued_at: Text,
         "status_message_id" => status_message_id: i64,
-        "error" => error: String,
+        "error" => error: Text,
+    }
+}
+
+/// A table's documents, sorted by id, in a vector: a B-tree's spare node space cost a
+/// third of a large history's memory. Ids only grow (TinyDB's next id is one past the
+/// largest), so an insert is a push; deletions, rare, shift the rest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Docs<T>(Vec<(DocId, T)>);
+
+impl<T> Default for Docs<T> {
+    fn default() -> Self {
+        Docs(Vec::new())
+    }
+}
+
+impl<T> Docs<T> {
+    fn position(&self, id: DocId) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&id, |(k, _)| *k)
+    }
+
+    pub fn get(&self, id: &DocId) -> Option<&T> {
+        self.position(*id).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn get_mut(&mut self, id: &DocId) -> Option<&mut T> {
+        self.position(*id).ok().map(|i| &mut self.0[i].1)
+    }
+
+    pub fn insert(&mut self, id: DocId, doc: T) {
+        match self.0.last() {
+            Some((last, _)) if *last >= id => match self.position(id) {
+                Ok(i) => self.0[i].1 = doc,
+                Err(i) => self.0.insert(i, (id, doc)),
+            },
+            _ => self.0.push((id, doc)),
+        }
+    }
+
+    pub fn remove(&mut self, id: &DocId) -> Option<T> {
+        self.position(*id).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// In id order; `.rev()` for newest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&DocId, &T)> + Clone {
+        self.0.iter().map(|(id, doc)| (id, doc))
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &T> + Clone {
+        self.0.iter().map(|(_, doc)| doc)
+    }
+
+    pub fn last_id(&self) -> Option<DocId> {
+        self.0.last().map(|(id, _)| *id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
 /// One table: documents by id, in id order (which is insertion order).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table<T> {
-    pub docs: BTreeMap<DocId, T>,
+    pub docs: Docs<T>,
     /// Whether the file had this table, so an empty table the file lacked is not added.
     pub present: bool,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { docs: BTreeMap::new(), present: false }
+        Table { docs: Docs::default(), present: false }
     }
 }
 
 impl<T> Table<T> {
     /// TinyDB's next id: one past the largest.
     pub fn next_id(&self) -> DocId {
-        self.docs.keys().next_back().map_or(1, |last| last + 1)
+        self.docs.last_id().map_or(1, |last| last + 1)
     }
 
     fn should_write(&self) -> bool {
@@ -332,14 +401,24 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
                 f.write_str("a table (an object from document ids to documents)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Table<T>, A::Error> {
-                let mut docs = BTreeMap::new();
+                let mut docs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                let mut sorted = true;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     let id: DocId = key.parse().map_err(|_| {
                         de::Error::custom(format!("document id {key:?} is not a whole number"))
                     })?;
-                    docs.insert(id, map.next_value()?);
+                    sorted &= docs.last().is_none_or(|(last, _)| *last < id);
+                    docs.push((id, map.next_value()?));
                 }
-                Ok(Table { docs, present: true })
+                if !sorted {
+                    // TinyDB writes ids in order, but a hand-edited file may not; a
+                    // repeated id keeps its last document, as a JSON object would.
+                    docs.reverse();
+                    docs.sort_by_key(|(id, _)| *id);
+                    docs.dedup_by_key(|(id, _)| *id);
+                }
+                docs.shrink_to_fit();
+                Ok(Table { docs: Docs(docs), present: true })
             }
         }
         d.deserialize_map(TableVisitor(PhantomData))
@@ -349,7 +428,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
 impl<T: Serialize> Serialize for Table<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.docs.len()))?;
-        for (id, doc) in &self.docs {
+        for (id, doc) in self.docs.iter() {
             m.serialize_entry(&id.to_string(), doc)?;
         }
         m.end()
@@ -558,6 +637,25 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<Tables>(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn ids_out_of_order_are_sorted_and_a_repeated_id_keeps_its_last_document() {
+        let t: Tables = serde_json::from_str(r#"{"users": {"3": {"id": 1}, "1": {"id": 2}, "3": {"id": 9}}}"#).unwrap();
+        let docs: Vec<_> = t.users.docs.iter().map(|(id, d)| (*id, d.id.get().copied())).collect();
+        assert_eq!(docs, [(1, Some(2)), (3, Some(9))]);
+        assert_eq!(t.users.next_id(), 4);
+    }
+
+    #[test]
+    fn docs_insert_in_the_middle_replace_and_remove() {
+        let mut docs = Docs::default();
+        for id in [1, 5, 3, 5] {
+            docs.insert(id, id * 10);
+        }
+        assert_eq!(docs.iter().map(|(id, v)| (*id, *v)).collect::<Vec<_>>(), [(1, 10), (3, 30), (5, 50)]);
+        assert_eq!(docs.remove(&3), Some(30));
+        assert_eq!((docs.remove(&3), docs.len(), docs.last_id()), (None, 2, Some(5)));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde_json::Number;
 
 use crate::format::{
-    DocId, ErrorDoc, Field, OrganizedDoc, QueueDoc, Scalar, StatsDoc, TableId, Tables, UserDoc,
+    DocId, ErrorDoc, Field, OrganizedDoc, QueueDoc, Scalar, StatsDoc, TableId, Tables, Text, UserDoc,
 };
 
 /// A Telegram user id.
@@ -181,8 +181,8 @@ impl ChangeSet {
     }
 }
 
-fn text(field: &Field<String>) -> Option<String> {
-    field.get().cloned()
+fn text(field: &Field<Text>) -> Option<String> {
+    field.get().map(Text::to_string)
 }
 
 fn scalar(field: &Field<Scalar>) -> Option<i64> {
@@ -214,7 +214,7 @@ impl From<&OrganizedDoc> for OrganizedEntry {
 impl From<OrganizedEntry> for OrganizedDoc {
     fn from(e: OrganizedEntry) -> Self {
         OrganizedDoc {
-            path: Field::Value(e.path),
+            path: Field::Value(e.path.into()),
             new_path: e.new_path.into(),
             title: e.title.into(),
             category: e.category.into(),
@@ -224,7 +224,7 @@ impl From<OrganizedEntry> for OrganizedDoc {
             resolution: e.resolution.into(),
             organized_by: number(e.organized_by),
             timestamp: e.timestamp.into(),
-            method: Field::Value(e.method.as_str().to_owned()),
+            method: Field::Value(e.method.as_str().into()),
             extra: Default::default(),
         }
     }
@@ -267,12 +267,12 @@ impl From<QueueEntry> for QueueDoc {
         QueueDoc {
             user_id: Field::Value(e.user_id),
             chat_id: Field::Value(e.chat_id),
-            file_id: Field::Value(e.file_id),
+            file_id: Field::Value(e.file_id.into()),
             file_unique_id: e.file_unique_id.into(),
-            file_name: Field::Value(e.file_name),
+            file_name: Field::Value(e.file_name.into()),
             file_size: Field::Value(e.file_size),
             mime_type: e.mime_type.into(),
-            state: Field::Value(e.state.as_str().to_owned()),
+            state: Field::Value(e.state.as_str().into()),
             bytes_done: Field::Value(e.bytes_done),
             enqueued_at: e.enqueued_at.into(),
             status_message_id: e.status_message_id.into(),
@@ -397,7 +397,7 @@ pub(crate) fn record_download(t: &mut Tables, o: &DownloadOutcome, ch: &mut Chan
             Some((id, _)) => id,
             None => {
                 let id = t.stats.next_id();
-                let doc = StatsDoc { kind: Field::Value(kind), ..Default::default() };
+                let doc = StatsDoc { kind: Field::Value(kind.into()), ..Default::default() };
                 t.stats.docs.insert(id, doc);
                 id
             }
@@ -432,7 +432,7 @@ pub(crate) fn delete_organized(t: &mut Tables, id: DocId, ch: &mut ChangeSet) ->
 pub(crate) fn log_error(t: &mut Tables, e: ErrorEntry, ch: &mut ChangeSet) -> DocId {
     let id = t.error_log.next_id();
     let doc = ErrorDoc {
-        error: Field::Value(e.error),
+        error: Field::Value(e.error.into()),
         file: e.file.into(),
         stage: e.stage.into(),
         timestamp: e.timestamp.into(),
@@ -453,7 +453,7 @@ pub(crate) fn enqueue(t: &mut Tables, e: QueueEntry, ch: &mut ChangeSet) -> DocI
 pub(crate) fn update_queue(t: &mut Tables, id: DocId, u: QueueUpdate, ch: &mut ChangeSet) -> bool {
     let Some(doc) = t.queue.docs.get_mut(&id) else { return false };
     if let Some(state) = u.state {
-        doc.state = Field::Value(state.as_str().to_owned());
+        doc.state = Field::Value(state.as_str().into());
     }
     if let Some(bytes) = u.bytes_done {
         doc.bytes_done = Field::Value(bytes);
@@ -462,7 +462,7 @@ pub(crate) fn update_queue(t: &mut Tables, id: DocId, u: QueueUpdate, ch: &mut C
         doc.status_message_id = Field::Value(message);
     }
     if let Some(error) = u.error {
-        doc.error = Field::Value(error);
+        doc.error = Field::Value(error.into());
     }
     ch.touch(TableId::Queue, id);
     true
