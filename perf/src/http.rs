@@ -274,14 +274,16 @@ pub(crate) fn paced_stream(
             let n = chunk.min(len - sent);
             let mut buf = vec![0u8; n as usize];
             fill(start + sent, &mut buf);
+            if let Some(bw) = bandwidth {
+                // A chunk leaves when a link of this speed would have delivered its last
+                // byte, so the whole body takes len / bandwidth seconds.
+                let due = Duration::from_secs_f64((sent + n) as f64 / bw as f64);
+                tokio::time::sleep_until(began + due).await;
+            }
             if tx.send(Bytes::from(buf)).await.is_err() {
                 return; // The client went away.
             }
             sent += n;
-            if let Some(bw) = bandwidth {
-                let due = Duration::from_secs_f64(sent as f64 / bw as f64);
-                tokio::time::sleep_until(began + due).await;
-            }
         }
     });
     ChannelBody::new(rx, len)

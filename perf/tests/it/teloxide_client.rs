@@ -1,0 +1,1 @@
+//! teloxide conversation: not written yet.

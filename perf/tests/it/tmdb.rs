@@ -1,0 +1,1 @@
+//! TMDb server tests: not written yet.
