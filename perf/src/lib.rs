@@ -15,3 +15,6 @@ pub use telegram::{
     generated_bytes, BotEvent, BotEventKind, BotMessage, Button, Call, CallbackAnswer, Content, DocumentSpec, FileMode,
     PressError, ScriptedUser, SentDocument, TelegramOptions, TelegramServer, WaitError,
 };
+pub mod tmdb;
+
+pub use tmdb::{Catalogue, Movie, Show, TmdbServer};
