@@ -150,6 +150,24 @@ impl TelegramServer {
         self.shared.lock().events.clone()
     }
 
+    /// The bot's events after the first `seen` ones, waiting up to `timeout` for at least
+    /// one (an empty answer means none came). For following the chat as it goes.
+    pub async fn bot_events_after(&self, seen: usize, timeout: Duration) -> Vec<BotEvent> {
+        let mut changes = self.shared.events_changed.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            {
+                let state = self.shared.lock();
+                if state.events.len() > seen {
+                    return state.events[seen..].to_vec();
+                }
+            }
+            if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
+                return Vec::new();
+            }
+        }
+    }
+
     /// The full log of calls the bot made, in arrival order.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
