@@ -38,14 +38,23 @@ impl Params {
         if body.is_empty() {
             return Ok(Params(map));
         }
-        let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match mime.as_str() {
             "application/json" => match serde_json::from_slice::<Value>(&body) {
                 Ok(Value::Object(obj)) => map.extend(obj),
                 _ => return Err(ApiError::bad_request("can't parse JSON object")),
             },
             "application/x-www-form-urlencoded" => {
-                map.extend(form_urlencoded::parse(&body).into_owned().map(|(k, v)| (k, Value::String(v))));
+                map.extend(
+                    form_urlencoded::parse(&body)
+                        .into_owned()
+                        .map(|(k, v)| (k, Value::String(v))),
+                );
             }
             "multipart/form-data" => read_multipart(&content_type, body, &mut map).await?,
             // Telegram ignores a body it cannot read; so do we.
@@ -106,19 +115,29 @@ fn bad_field(name: &str) -> ApiError {
     ApiError::bad_request(format!("invalid {name} specified"))
 }
 
-async fn read_multipart(content_type: &str, body: Bytes, map: &mut Map<String, Value>) -> Result<(), ApiError> {
-    let boundary =
-        multer::parse_boundary(content_type).map_err(|_| ApiError::bad_request("can't parse multipart boundary"))?;
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+async fn read_multipart(
+    content_type: &str,
+    body: Bytes,
+    map: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| ApiError::bad_request("can't parse multipart boundary"))?;
+    let stream =
+        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let bad = |_| ApiError::bad_request("can't parse multipart body");
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let Some(name) = field.name().map(str::to_owned) else { continue };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
         // An uploaded file is kept as a short description: the log of calls stays small,
         // and no method implemented here needs the uploaded bytes.
         if let Some(file_name) = field.file_name().map(str::to_owned) {
             let bytes = field.bytes().await.map_err(bad)?;
-            map.insert(name, serde_json::json!({ "file_name": file_name, "size": bytes.len() }));
+            map.insert(
+                name,
+                serde_json::json!({ "file_name": file_name, "size": bytes.len() }),
+            );
         } else {
             let text = field.text().await.map_err(bad)?;
             map.insert(name, Value::String(text));

@@ -5,7 +5,10 @@
 use serde_json::{json, Value};
 
 /// TMDb's keyword "anime".
-pub const ANIME_KEYWORD: Keyword = Keyword { id: 210024, name: "anime" };
+pub const ANIME_KEYWORD: Keyword = Keyword {
+    id: 210024,
+    name: "anime",
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keyword {
@@ -57,24 +60,128 @@ impl Catalogue {
         let kw = |id, name| Keyword { id, name };
         Catalogue {
             movies: vec![
-                movie(27205, "Inception", "Inception", "en", "2010-07-15", &[28, 878, 12], 148, 83.9, vec![kw(1566, "dream"), kw(10854, "subconscious")]),
-                movie(603, "The Matrix", "The Matrix", "en", "1999-03-30", &[28, 878], 136, 71.2, vec![kw(310, "artificial intelligence"), kw(4565, "dystopia")]),
-                movie(157336, "Interstellar", "Interstellar", "en", "2014-11-05", &[12, 18, 878], 169, 95.1, vec![kw(3801, "space travel")]),
-                movie(129, "Spirited Away", "千と千尋の神隠し", "ja", "2001-07-20", &[16, 10751, 14], 125, 64.3, vec![kw(616, "witch"), ANIME_KEYWORD]),
-                movie(11, "Star Wars", "Star Wars", "en", "1977-05-25", &[12, 28, 878], 121, 78.0, vec![kw(803, "android")]),
+                movie(
+                    27205,
+                    "Inception",
+                    "Inception",
+                    "en",
+                    "2010-07-15",
+                    &[28, 878, 12],
+                    148,
+                    83.9,
+                    vec![kw(1566, "dream"), kw(10854, "subconscious")],
+                ),
+                movie(
+                    603,
+                    "The Matrix",
+                    "The Matrix",
+                    "en",
+                    "1999-03-30",
+                    &[28, 878],
+                    136,
+                    71.2,
+                    vec![kw(310, "artificial intelligence"), kw(4565, "dystopia")],
+                ),
+                movie(
+                    157336,
+                    "Interstellar",
+                    "Interstellar",
+                    "en",
+                    "2014-11-05",
+                    &[12, 18, 878],
+                    169,
+                    95.1,
+                    vec![kw(3801, "space travel")],
+                ),
+                movie(
+                    129,
+                    "Spirited Away",
+                    "千と千尋の神隠し",
+                    "ja",
+                    "2001-07-20",
+                    &[16, 10751, 14],
+                    125,
+                    64.3,
+                    vec![kw(616, "witch"), ANIME_KEYWORD],
+                ),
+                movie(
+                    11,
+                    "Star Wars",
+                    "Star Wars",
+                    "en",
+                    "1977-05-25",
+                    &[12, 28, 878],
+                    121,
+                    78.0,
+                    vec![kw(803, "android")],
+                ),
             ],
             shows: vec![
-                show(1396, "Breaking Bad", "Breaking Bad", "en", "2008-01-20", &[18, 80], "US", &[7, 13, 13, 13, 16], 310.4, vec![kw(15484, "drug dealer")]),
-                show(1399, "Game of Thrones", "Game of Thrones", "en", "2011-04-17", &[10765, 18, 10759], "US", &[10, 10, 10, 10, 10, 10, 7, 6], 410.8, vec![kw(818, "based on novel or book")]),
-                show(2316, "The Office", "The Office", "en", "2005-03-24", &[35], "US", &[6, 22, 25, 19, 28, 26, 26, 24, 25], 250.3, vec![kw(193171, "mockumentary")]),
-                show(37854, "One Piece", "ワンピース", "ja", "1999-10-20", &[10759, 35, 16], "JP", &[61, 16, 14, 39, 13, 52], 180.6, vec![kw(12988, "pirate"), ANIME_KEYWORD]),
+                show(
+                    1396,
+                    "Breaking Bad",
+                    "Breaking Bad",
+                    "en",
+                    "2008-01-20",
+                    &[18, 80],
+                    "US",
+                    &[7, 13, 13, 13, 16],
+                    310.4,
+                    vec![kw(15484, "drug dealer")],
+                ),
+                show(
+                    1399,
+                    "Game of Thrones",
+                    "Game of Thrones",
+                    "en",
+                    "2011-04-17",
+                    &[10765, 18, 10759],
+                    "US",
+                    &[10, 10, 10, 10, 10, 10, 7, 6],
+                    410.8,
+                    vec![kw(818, "based on novel or book")],
+                ),
+                show(
+                    2316,
+                    "The Office",
+                    "The Office",
+                    "en",
+                    "2005-03-24",
+                    &[35],
+                    "US",
+                    &[6, 22, 25, 19, 28, 26, 26, 24, 25],
+                    250.3,
+                    vec![kw(193171, "mockumentary")],
+                ),
+                show(
+                    37854,
+                    "One Piece",
+                    "ワンピース",
+                    "ja",
+                    "1999-10-20",
+                    &[10759, 35, 16],
+                    "JP",
+                    &[61, 16, 14, 39, 13, 52],
+                    180.6,
+                    vec![kw(12988, "pirate"), ANIME_KEYWORD],
+                ),
             ],
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn movie(id: u64, title: &str, original: &str, lang: &str, date: &str, genres: &[u32], runtime: u32, popularity: f64, keywords: Vec<Keyword>) -> Movie {
+fn movie(
+    id: u64,
+    title: &str,
+    original: &str,
+    lang: &str,
+    date: &str,
+    genres: &[u32],
+    runtime: u32,
+    popularity: f64,
+    keywords: Vec<Keyword>,
+) -> Movie {
     Movie {
         id,
         title: title.to_owned(),
@@ -90,7 +197,18 @@ fn movie(id: u64, title: &str, original: &str, lang: &str, date: &str, genres: &
 }
 
 #[allow(clippy::too_many_arguments)]
-fn show(id: u64, name: &str, original: &str, lang: &str, date: &str, genres: &[u32], country: &str, seasons: &[u32], popularity: f64, keywords: Vec<Keyword>) -> Show {
+fn show(
+    id: u64,
+    name: &str,
+    original: &str,
+    lang: &str,
+    date: &str,
+    genres: &[u32],
+    country: &str,
+    seasons: &[u32],
+    popularity: f64,
+    keywords: Vec<Keyword>,
+) -> Show {
     Show {
         id,
         name: name.to_owned(),
@@ -124,11 +242,15 @@ fn genre_name(id: u32) -> &'static str {
 }
 
 fn genres(ids: &[u32]) -> Value {
-    ids.iter().map(|id| json!({ "id": id, "name": genre_name(*id) })).collect()
+    ids.iter()
+        .map(|id| json!({ "id": id, "name": genre_name(*id) }))
+        .collect()
 }
 
 fn keywords(list: &[Keyword]) -> Value {
-    list.iter().map(|k| json!({ "id": k.id, "name": k.name })).collect()
+    list.iter()
+        .map(|k| json!({ "id": k.id, "name": k.name }))
+        .collect()
 }
 
 impl Movie {
