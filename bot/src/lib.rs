@@ -1,2 +1,11 @@
 //! The bot as a library: everything `main.rs` runs, in modules that tests and benchmarks
-//! can reach. Modules that touch neither Telegram nor the disk (naming) are pure functions.
+//! can reach. Modules that touch neither Telegram nor the disk (naming, report) are pure
+//! functions.
+
+pub mod app;
+pub mod config;
+pub mod diagnostics;
+pub mod handlers;
+pub mod redact;
+pub mod report;
+pub mod shutdown;

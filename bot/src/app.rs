@@ -1,0 +1,102 @@
+//! The bot's life: start-up, the dispatcher, and the shutdown order.
+//!
+//! Start-up: the library folders, the database (a broken `db.json` stops the bot here,
+//! untouched), one `getMe`, the command menu, then long polling. Readiness is the first
+//! `getUpdates`.
+//!
+//! Shutdown, once [`Shutdown`] is triggered: stop intake (the dispatcher's shutdown
+//! token drops the in-flight long poll and confirms the last update with one
+//! `getUpdates` of timeout 0, so nothing handled is delivered again), let running handlers
+//! finish, then close the database, which commits everything.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use teloxide::requests::RequesterExt;
+
+use crate::config::Config;
+use crate::handlers::{self, commands, App, TgBot};
+use crate::redact::{LogRedacted, Redactor};
+use crate::shutdown::Shutdown;
+
+pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for (name, dir) in config.folders.named() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the {name} folder {}", dir.display()))?;
+    }
+    let db = bot_db::Db::open(&config.db_file)
+        .await
+        .with_context(|| format!("opening the database {}", config.db_file.display()))?;
+
+    let redactor = Redactor::new(
+        [Some(config.bot_token.expose()), config.tmdb_api_key.as_ref().map(|k| k.expose())]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned),
+    );
+    let api_url = reqwest::Url::parse(&config.telegram_api_url).context("TELEGRAM_API_URL is not a valid URL")?;
+    let bot = Bot::new(config.bot_token.expose()).set_api_url(api_url).cache_me();
+
+    let Some(me) = get_me(&bot, &redactor, &shutdown).await else {
+        db.close().await.context("closing the database")?;
+        return Ok(());
+    };
+    tracing::info!(bot = %me.username(), "connected to Telegram");
+    if let Err(e) = bot.set_my_commands(commands::menu()).await {
+        tracing::warn!(error = %redactor.clean(&e.to_string()), "the server refused the command menu (setMyCommands); commands still work");
+    }
+
+    let app = App { config: Arc::new(config), db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone() };
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handlers::schema())
+        .dependencies(dptree::deps![app])
+        .default_handler(|_| async {})
+        .error_handler(Arc::new(LogRedacted { redactor: redactor.clone(), what: "a handler failed" }))
+        .build();
+    let stop_intake = dispatcher.shutdown_token();
+    let stopper = tokio::spawn(async move {
+        shutdown.wait().await;
+        // The token refuses while the dispatcher is still starting; it is a moment.
+        loop {
+            match stop_intake.shutdown() {
+                Ok(stopped) => return stopped.await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    });
+    let listener = Polling::builder(bot).build();
+    let listener_errors = Arc::new(LogRedacted { redactor, what: "getUpdates failed; retrying" });
+    dispatcher.dispatch_with_listener(listener, listener_errors).await;
+    stopper.abort();
+
+    db.close().await.context("closing the database")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `getMe`, retried with back-off while Telegram is unreachable or failing (the bot waits
+/// for it rather than exit); `None` if shutdown comes first.
+async fn get_me(bot: &TgBot, redactor: &Redactor, shutdown: &Shutdown) -> Option<teloxide::types::Me> {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let attempt = tokio::select! {
+            result = bot.get_me() => result,
+            _ = shutdown.wait() => return None,
+        };
+        match attempt {
+            Ok(me) => return Some(me),
+            Err(teloxide::RequestError::RetryAfter(after)) => delay = after.duration(),
+            Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
+                tracing::error!("Telegram refused the token (getMe): check BOT_TOKEN; retrying in case it was a fault");
+            }
+            Err(e) => tracing::warn!(error = %redactor.clean(&e.to_string()), retry_in = ?delay, "getMe failed; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.wait() => return None,
+        }
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}

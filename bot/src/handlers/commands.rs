@@ -1,0 +1,95 @@
+//! The commands. The doc comment of each variant of [`Command`] is its line in `/help`
+//! and in the menu registered with `setMyCommands`, so they cannot drift apart.
+
+use anyhow::Context;
+use teloxide::prelude::*;
+use teloxide::utils::command::BotCommands;
+
+use super::{App, HandlerResult, TgBot};
+use crate::{diagnostics, report};
+
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Welcome, and what this bot does.
+    Start,
+    /// The list of commands.
+    Help,
+    /// Download statistics and what is running.
+    Stats,
+    /// The same as /stats.
+    Status,
+    /// What is downloading and what waits (/queue 2 for the second page).
+    Queue(String),
+    /// Checks the library folders, free space, Telegram and TMDb.
+    Test,
+    /// (admin) How many people have used the bot.
+    Users,
+    /// (admin) Stops the bot gracefully; nothing queued is lost.
+    Shutdown,
+}
+
+const QUEUE_PAGE: usize = 10;
+
+/// The menu for `setMyCommands`. The Bot API wants names without the slash (lowercase
+/// letters, digits and underscores), which teloxide's list includes.
+pub fn menu() -> Vec<teloxide::types::BotCommand> {
+    Command::bot_commands()
+        .into_iter()
+        .map(|c| teloxide::types::BotCommand::new(c.command.trim_start_matches('/'), c.description))
+        .collect()
+}
+
+pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> HandlerResult {
+    let user = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    app.db.add_user(user).await.context("recording the user")?;
+    let admin = app.config.is_admin(user);
+    let text = match command {
+        Command::Start => format!(
+            "👋 Hello! Send me a video, audio or subtitle file and I'll download it and file it, \
+             correctly named, in the Jellyfin library.\n\n{}",
+            Command::descriptions()
+        ),
+        Command::Help => Command::descriptions().to_string(),
+        Command::Stats | Command::Status => stats(&app, user, admin).await?,
+        Command::Queue(page) => {
+            let page = page.trim().parse::<usize>().map_or(0, |p| p.saturating_sub(1));
+            report::queue_page(&app.db.queue().await?, page, QUEUE_PAGE)
+        }
+        Command::Test => diagnostics::run(&bot, &app).await,
+        Command::Users | Command::Shutdown if !admin => "Permission denied: only the bot's admins may do that.".to_owned(),
+        Command::Users => format!(
+            "👥 {} people have used the bot.\nDatabase: {}",
+            app.db.user_count().await?,
+            app.config.db_file.display()
+        ),
+        Command::Shutdown => {
+            tracing::info!(user, "shutdown asked for by an admin");
+            bot.send_message(msg.chat.id, "Shutting down gracefully: running downloads stop at a safe point and resume at the next start.")
+                .await?;
+            app.shutdown.trigger();
+            return Ok(());
+        }
+    };
+    bot.send_message(msg.chat.id, text).await?;
+    Ok(())
+}
+
+async fn stats(app: &App, user: i64, admin: bool) -> anyhow::Result<String> {
+    let queue = app.db.queue().await?;
+    let count = |state| queue.iter().filter(|q| q.entry.state == state).count();
+    let activity = report::Activity {
+        uptime: app.started.elapsed(),
+        active: count(bot_db::QueueState::Running),
+        queued: count(bot_db::QueueState::Queued),
+        max_concurrent: app.config.max_concurrent_downloads,
+    };
+    let own = app.db.user_stats(user).await?;
+    Ok(if admin {
+        let global = app.db.global_stats().await?;
+        let users = app.db.all_user_stats().await?;
+        report::stats(&activity, &own, Some((&global, &users)))
+    } else {
+        report::stats(&activity, &own, None)
+    })
+}

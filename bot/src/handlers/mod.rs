@@ -1,0 +1,74 @@
+//! The dispatch tree: who may do what, and which handler an update goes to.
+//!
+//! Order of the branches: strangers are refused first (nothing of theirs is recorded or
+//! downloaded), then commands, then files, then anything else gets a hint. Handlers are
+//! thin: they take the injected [`App`], call code that does not know teloxide, and send
+//! the reply.
+
+pub mod commands;
+pub mod media;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+
+use crate::config::Config;
+use crate::redact::Redactor;
+use crate::shutdown::Shutdown;
+
+pub type HandlerResult = anyhow::Result<()>;
+
+/// The bot as handlers see it. `CacheMe` answers `getMe` from the start-up call, so
+/// teloxide's dispatcher does not call it a second time (the contract: once).
+pub type TgBot = teloxide::adaptors::CacheMe<Bot>;
+
+/// Everything a handler may need, injected by the dispatcher. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub db: bot_db::Db,
+    pub shutdown: Shutdown,
+    /// When the bot started, for the uptime in `/stats`.
+    pub started: Instant,
+    pub redactor: Redactor,
+}
+
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    let message = Update::filter_message()
+        .branch(dptree::filter(|msg: Message, app: App| !sender_allowed(&msg, &app.config)).endpoint(refuse_stranger))
+        .branch(dptree::entry().filter_command::<commands::Command>().endpoint(commands::run))
+        .branch(dptree::filter(|msg: Message| media::attachment(&msg).is_some()).endpoint(media::received))
+        .branch(dptree::endpoint(hint));
+    dptree::entry().branch(message)
+}
+
+fn sender_allowed(msg: &Message, config: &Config) -> bool {
+    msg.from.as_ref().is_some_and(|user| config.is_allowed(user.id.0 as i64))
+}
+
+async fn refuse_stranger(bot: TgBot, msg: Message) -> HandlerResult {
+    let text = match &msg.from {
+        Some(user) => format!(
+            "Sorry, this bot is private. Your Telegram user id is {}: send it to the bot's admin, \
+             who can add it to ALLOWED_USERS.",
+            user.id
+        ),
+        None => "Sorry, this bot only answers messages from its users.".to_owned(),
+    };
+    bot.send_message(msg.chat.id, text).await?;
+    Ok(())
+}
+
+async fn hint(bot: TgBot, msg: Message) -> HandlerResult {
+    let text = match msg.text() {
+        Some(t) if t.starts_with('/') => {
+            let name = t.split_whitespace().next().unwrap_or(t);
+            format!("I don't know the command {name}. Send /help for the list.")
+        }
+        _ => "Send me a video, audio or subtitle file and I'll put it in the library. /help lists the commands.".to_owned(),
+    };
+    bot.send_message(msg.chat.id, text).await?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Start-up and shutdown: configuration errors, readiness, signals, `/shutdown`, a broken
+//! database, faults of the Telegram server, and the token kept out of the logs.
+
+use std::time::Duration;
+
+use perf::{Fault, TelegramOptions, TelegramServer};
+
+use crate::harness::{base_env, spawn, wait_exit, Bot, KillOnDrop, ADMIN, USER};
+
+#[tokio::test]
+async fn a_missing_or_bad_setting_exits_2_naming_it() {
+    let telegram = TelegramServer::start(TelegramOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env = base_env(&telegram, dir.path());
+    let without_token: Vec<_> = env.iter().filter(|(k, _)| k != "BOT_TOKEN").cloned().collect();
+    let mut bad_limit = env.clone();
+    bad_limit.push(("MAX_CONCURRENT_DOWNLOADS".into(), "lots".into()));
+    for (env, variable) in [(without_token, "BOT_TOKEN"), (bad_limit, "MAX_CONCURRENT_DOWNLOADS")] {
+        let (child, stderr) = spawn(dir.path(), &env);
+        let mut child = KillOnDrop(child);
+        let status = wait_exit(&mut child.0).await.expect("the bot exits");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let log = stderr.lock().unwrap().clone();
+        assert_eq!(status.code(), Some(2), "{log}");
+        assert_eq!(log.lines().count(), 1, "one line: {log}");
+        assert!(log.contains(variable), "{log}");
+    }
+    assert!(telegram.calls().is_empty(), "nothing reached Telegram");
+}
+
+#[tokio::test]
+async fn get_me_comes_once_before_the_first_get_updates() {
+    let bot = Bot::start(&[]).await;
+    let methods: Vec<_> = bot.telegram.calls().into_iter().map(|c| c.method).collect();
+    let first_poll = methods.iter().position(|m| m == "getUpdates").unwrap();
+    assert_eq!(methods[..first_poll].iter().filter(|m| *m == "getMe").count(), 1, "{methods:?}");
+}
+
+#[tokio::test]
+async fn sigterm_and_sigint_stop_the_bot_cleanly() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let bot = Bot::start(&[]).await;
+        bot.ask(USER, "/start").await;
+        bot.signal(signal);
+        let (status, log, _telegram, dir) = bot.exit().await;
+        assert_eq!(status.code(), Some(0), "{log}");
+        let db = std::fs::read(dir.path().join("library/db.json")).unwrap();
+        let db: serde_json::Value = serde_json::from_slice(&db).unwrap();
+        assert_eq!(db["users"]["1"]["id"], USER, "the user was saved: {db}");
+        assert!(!dir.path().join("library/db.json.journal").exists(), "the journal was folded away");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_can_shut_the_bot_down_and_a_user_cannot() {
+    let bot = Bot::start(&[]).await;
+    assert!(bot.ask(USER, "/shutdown").await.starts_with("Permission denied"));
+    assert!(bot.ask(ADMIN, "/shutdown").await.starts_with("Shutting down gracefully"));
+    let (status, log, telegram, _dir) = bot.exit().await;
+    assert_eq!(status.code(), Some(0), "{log}");
+    // The update that asked for the shutdown was confirmed, so it is not handled again.
+    let last_poll = telegram.calls_of("getUpdates").pop().unwrap();
+    assert_eq!(last_poll.params["timeout"], 0, "a final confirming getUpdates: {:?}", last_poll.params);
+    assert_eq!(telegram.pending_updates(), 0);
+}
+
+#[tokio::test]
+async fn a_broken_database_stops_start_up_and_is_left_alone() {
+    let telegram = TelegramServer::start(TelegramOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("library");
+    std::fs::create_dir_all(&library).unwrap();
+    let broken = b"{\"users\": {\"1\": {\"id\": 5}},\n \"organized\": {\"1\": ";
+    std::fs::write(library.join("db.json"), broken).unwrap();
+    let (child, stderr) = spawn(dir.path(), &base_env(&telegram, dir.path()));
+    let mut child = KillOnDrop(child);
+    let status = wait_exit(&mut child.0).await.expect("the bot exits");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let log = stderr.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("db.json:2:") && log.contains("left as it is"), "names the file and the line: {log}");
+    assert_eq!(std::fs::read(library.join("db.json")).unwrap(), broken);
+}
+
+#[tokio::test]
+async fn telegram_faults_are_survived_and_the_token_never_logged() {
+    let telegram = TelegramServer::start(TelegramOptions::default()).await.unwrap();
+    telegram.faults().fail_next("getMe", 1, Fault::Status(502));
+    telegram.faults().fail_next("getUpdates", 1, Fault::Garbage);
+    telegram.faults().fail_next("getUpdates", 1, Fault::Drop);
+    let token = telegram.token().to_owned();
+    let bot = Bot::start_in(telegram, tempfile::tempdir().unwrap(), &[]).await;
+    bot.telegram.faults().fail_next("sendMessage", 1, Fault::TooManyRequests { retry_after: 1 });
+    // The first answer is refused with 429; the handler fails, the bot lives on.
+    bot.telegram.user(USER).send_text("/help");
+    bot.telegram.wait_for_call("sendMessage", crate::harness::WAIT).await.unwrap();
+    assert!(bot.ask(USER, "/start").await.contains("Hello"));
+    let log = bot.log();
+    assert!(log.contains("getMe failed") && log.contains("getUpdates failed"), "faults are logged: {log}");
+    assert!(!log.contains(&token) && !log.contains(token.split(':').nth(1).unwrap()), "the token leaked: {log}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let bot = Bot::start(&[("LOG_FORMAT", "json")]).await;
+    bot.ask(USER, "/start").await;
+    bot.signal(libc::SIGTERM);
+    let (status, log, _, _) = bot.exit().await;
+    assert_eq!(status.code(), Some(0));
+    assert!(log.lines().count() >= 2, "{log}");
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+}
