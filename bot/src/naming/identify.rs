@@ -14,7 +14,7 @@
 //! - An episode (season or episode number) is TV, or Anime; anything else is a Movie.
 //!   Anime films are Movies: the anime layout in CONTRACT.md is the series one.
 
-use super::parse::{MediaClass, MediaKind, ParseConfidence, Parsed};
+use super::parse::{MediaClass, ParseConfidence, Parsed};
 use super::similarity::{decide, similarity, Confidence, Thresholds};
 
 /// TMDb's keyword "anime".
@@ -121,8 +121,7 @@ pub fn identify(
     thresholds: Thresholds,
 ) -> Identified {
     let usable_title = parsed.title.as_deref().filter(|t| has_letter_or_digit(t));
-    let is_episode =
-        parsed.episode.is_some() || (parsed.kind == MediaKind::Episode && parsed.season.is_some());
+    let is_episode = parsed.is_episode();
     let mut identified = Identified {
         category: Category::Other,
         title: usable_title.unwrap_or_default().to_owned(),

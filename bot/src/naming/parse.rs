@@ -50,6 +50,14 @@ pub struct Parsed {
     pub class: Option<MediaClass>,
 }
 
+impl Parsed {
+    /// Whether the name numbers an episode: an episode number, or a season on a name hunch
+    /// reads as an episode. Decides TV search over movie search, and the series layout.
+    pub fn is_episode(&self) -> bool {
+        self.episode.is_some() || (self.kind == MediaKind::Episode && self.season.is_some())
+    }
+}
+
 const VIDEO_EXTENSIONS: &[&str] = &[
     "mkv", "mp4", "avi", "mov", "m4v", "wmv", "flv", "webm", "ts", "m2ts", "mpg", "mpeg",
 ];
