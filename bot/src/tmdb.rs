@@ -576,7 +576,7 @@ mod tests {
         let waited = started.elapsed();
         assert_eq!(found.ok().map(|r| r.len()), Some(1));
         assert!(
-            waited >= Duration::from_secs(1) && waited < Duration::from_secs(3),
+            waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
             "{waited:?}"
         );
         assert_eq!(server.faults().pending("search/movie"), 0);
@@ -605,7 +605,8 @@ mod tests {
             matches!(found, Err(TmdbError::RateLimited { retry_after }) if retry_after == Duration::from_secs(3600)),
             "{found:?}"
         );
-        assert!(started.elapsed() < Duration::from_secs(1));
+        // Generous against a loaded machine; the point is that it did not wait an hour.
+        assert!(started.elapsed() < Duration::from_secs(10));
         server.shutdown().await;
     }
 

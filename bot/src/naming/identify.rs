@@ -191,7 +191,7 @@ mod tests {
     use super::*;
     use crate::naming::parse::parse;
 
-    pub(crate) fn inception() -> TmdbMatch {
+    fn inception() -> TmdbMatch {
         TmdbMatch {
             id: 27205,
             kind: TmdbKind::Movie,
@@ -207,7 +207,7 @@ mod tests {
         }
     }
 
-    pub(crate) fn one_piece() -> TmdbMatch {
+    fn one_piece() -> TmdbMatch {
         TmdbMatch {
             id: 37854,
             kind: TmdbKind::Tv,
