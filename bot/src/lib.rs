@@ -6,6 +6,8 @@ pub mod app;
 pub mod config;
 pub mod diagnostics;
 pub mod handlers;
+pub mod naming;
 pub mod redact;
 pub mod report;
 pub mod shutdown;
+pub mod tmdb;
