@@ -18,6 +18,8 @@ use teloxide::update_listeners::Polling;
 use teloxide::requests::RequesterExt;
 
 use crate::config::Config;
+use crate::downloads::Downloads;
+use crate::organize::Organizer;
 use crate::handlers::{self, commands, App, TgBot};
 use crate::redact::{LogRedacted, Redactor};
 use crate::shutdown::Shutdown;
@@ -49,7 +51,11 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         tracing::warn!(error = %redactor.clean(&e.to_string()), "the server refused the command menu (setMyCommands); commands still work");
     }
 
-    let app = App { config: Arc::new(config), db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone() };
+    let config = Arc::new(config);
+    let organizer = Organizer::new(Arc::clone(&config), db.clone())?;
+    let downloads = Downloads::start(bot.clone(), db.clone(), Arc::clone(&config), organizer, shutdown.token(), redactor.clone())?;
+    downloads.resume().await?;
+    let app = App { config, db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone(), downloads: downloads.clone() };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handlers::schema())
         .dependencies(dptree::deps![app])
         .default_handler(|_| async {})
@@ -70,6 +76,9 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     let listener_errors = Arc::new(LogRedacted { redactor, what: "getUpdates failed; retrying" });
     dispatcher.dispatch_with_listener(listener, listener_errors).await;
     stopper.abort();
+    // Intake has stopped; the shutdown token already told each download to stop at a
+    // safe point. Wait for them, then commit the database.
+    downloads.stopped().await;
 
     db.close().await.context("closing the database")?;
     tracing::info!("stopped");

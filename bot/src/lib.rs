@@ -3,10 +3,13 @@
 //! functions.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod diagnostics;
+pub mod downloads;
 pub mod handlers;
 pub mod naming;
+pub mod organize;
 pub mod redact;
 pub mod report;
 pub mod shutdown;

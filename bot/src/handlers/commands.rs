@@ -76,12 +76,11 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
 }
 
 async fn stats(app: &App, user: i64, admin: bool) -> anyhow::Result<String> {
-    let queue = app.db.queue().await?;
-    let count = |state| queue.iter().filter(|q| q.entry.state == state).count();
+    let (active, queued) = app.downloads.counts();
     let activity = report::Activity {
         uptime: app.started.elapsed(),
-        active: count(bot_db::QueueState::Running),
-        queued: count(bot_db::QueueState::Queued),
+        active,
+        queued,
         max_concurrent: app.config.max_concurrent_downloads,
     };
     let own = app.db.user_stats(user).await?;

@@ -5,6 +5,7 @@
 //! thin: they take the injected [`App`], call code that does not know teloxide, and send
 //! the reply.
 
+pub mod callbacks;
 pub mod commands;
 pub mod media;
 
@@ -33,6 +34,7 @@ pub struct App {
     /// When the bot started, for the uptime in `/stats`.
     pub started: Instant,
     pub redactor: Redactor,
+    pub downloads: crate::downloads::Downloads,
 }
 
 pub fn schema() -> UpdateHandler<anyhow::Error> {
@@ -41,7 +43,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::entry().filter_command::<commands::Command>().endpoint(commands::run))
         .branch(dptree::filter(|msg: Message| media::attachment(&msg).is_some()).endpoint(media::received))
         .branch(dptree::endpoint(hint));
-    dptree::entry().branch(message)
+    dptree::entry().branch(message).branch(Update::filter_callback_query().endpoint(callbacks::pressed))
 }
 
 fn sender_allowed(msg: &Message, config: &Config) -> bool {

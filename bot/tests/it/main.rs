@@ -4,5 +4,6 @@
 //! baseline and the optimized build.
 
 mod commands;
+mod downloads;
 mod harness;
 mod lifecycle;

@@ -1,0 +1,169 @@
+//! The organizer: the only code that moves files into the library. It asks the naming
+//! layer (pure) where a downloaded file belongs, optionally with TMDb's help, checks that
+//! the planned path is inside the right root and free, moves the file there, and records
+//! it in the database.
+//!
+//! **Invariant:** no file is ever written outside the configured folders. `plan_path`
+//! sanitizes every component; this module checks the result with `is_inside` anyway, and
+//! refuses rather than trusts.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use bot_db::{Db, Method, OrganizedEntry};
+
+use crate::config::Config;
+use crate::naming::{self, Category, Confidence, Identified, LibraryDirs, Thresholds};
+use crate::tmdb::{TmdbClient, TmdbConfig};
+
+/// Where a file went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placed {
+    pub category: Category,
+    pub path: PathBuf,
+    /// The title match was between the thresholds: filed, with a warning to the user.
+    pub uncertain: bool,
+}
+
+#[derive(Clone)]
+pub struct Organizer {
+    config: Arc<Config>,
+    db: Db,
+    library: LibraryDirs,
+    /// `None` without `TMDB_API_KEY`: names then come from the file name alone.
+    tmdb: Option<TmdbClient>,
+}
+
+impl Organizer {
+    pub fn new(config: Arc<Config>, db: Db) -> anyhow::Result<Organizer> {
+        let f = &config.folders;
+        let library = LibraryDirs {
+            movies: f.movies.clone(),
+            tv: f.tv.clone(),
+            anime: f.anime.clone(),
+            music: f.music.clone(),
+            other: f.other.clone(),
+        };
+        let tmdb = match &config.tmdb_api_key {
+            Some(key) => Some(
+                TmdbClient::new(TmdbConfig::new(config.tmdb_api_url.clone(), key.expose()))
+                    .context("building the TMDb client")?,
+            ),
+            None => None,
+        };
+        Ok(Organizer { config, db, library, tmdb })
+    }
+
+    /// Works out where `staged` (a complete download named `original_name`) belongs,
+    /// moves it there and records it.
+    pub async fn organize(&self, staged: &Path, original_name: &str, user: i64) -> anyhow::Result<Placed> {
+        let parsed = naming::parse(original_name);
+        let tmdb_match = match &self.tmdb {
+            Some(client) if parsed.title.is_some() => match client.best_match(&parsed).await {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, file = original_name, "TMDb lookup failed; naming from the file name alone");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let thresholds = Thresholds { low: self.config.low_confidence, high: self.config.high_confidence };
+        let identified = naming::identify(&parsed, tmdb_match.as_ref(), thresholds);
+        if identified.confidence == Some(Confidence::Low) {
+            self.log_low_confidence(&identified, tmdb_match.as_ref().map(|m| m.title.as_str()));
+        }
+        let planned = naming::plan_path(&identified, &self.library);
+        let root = self.library.root(identified.category);
+        if !naming::is_inside(root, &planned) {
+            bail!("refusing to write {} outside {}", planned.display(), root.display());
+        }
+        let target = naming::unique_name(&planned, |p| p.exists())
+            .with_context(|| format!("no free name for {} (10,000 taken)", planned.display()))?;
+        let folder = target.parent().unwrap_or(root);
+        tokio::fs::create_dir_all(folder).await.with_context(|| format!("creating {}", folder.display()))?;
+        move_file(staged, &target).await.with_context(|| format!("moving {} to {}", staged.display(), target.display()))?;
+
+        let entry = OrganizedEntry {
+            path: staged.display().to_string(),
+            new_path: Some(target.display().to_string()),
+            title: Some(identified.title.clone()).filter(|t| !t.is_empty()),
+            category: Some(identified.category.as_str().to_owned()),
+            year: identified.year.map(i64::from),
+            season: identified.season.map(i64::from),
+            episode: identified.episode.map(i64::from),
+            resolution: identified.resolution.clone(),
+            organized_by: Some(user),
+            timestamp: Some(crate::clock::iso_now()),
+            method: Method::Auto,
+        };
+        self.db.insert_organized(entry).await.context("recording the organized file")?;
+        self.refresh_jellyfin().await;
+        Ok(Placed { category: identified.category, path: target, uncertain: identified.confidence == Some(Confidence::Medium) })
+    }
+
+    /// Appends to `low_confidence_log.csv` in `BASE_DIR`, as the original bot did. A
+    /// failure to log is logged, never fatal.
+    fn log_low_confidence(&self, identified: &Identified, tmdb_title: Option<&str>) {
+        use std::io::Write;
+        let path = self.config.folders.base.join("low_confidence_log.csv");
+        let new = !path.exists();
+        let line = format!(
+            "{},{},{},{:.3}\n",
+            crate::clock::iso_now(),
+            csv(&identified.original_name),
+            csv(tmdb_title.unwrap_or("")),
+            identified.similarity.unwrap_or(0.0)
+        );
+        let result = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|mut f| {
+            if new {
+                f.write_all(b"timestamp,file,tmdb_title,similarity\n")?;
+            }
+            f.write_all(line.as_bytes())
+        });
+        if let Err(e) = result {
+            tracing::warn!(error = %e, path = %path.display(), "cannot write the low-confidence log");
+        }
+    }
+
+    /// Asks Jellyfin to rescan its library, when configured. Never fatal.
+    async fn refresh_jellyfin(&self) {
+        let Some(jellyfin) = &self.config.jellyfin else { return };
+        let url = format!("{}/Library/Refresh", jellyfin.url);
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build();
+        let result = match client {
+            Ok(c) => c.post(&url).header("X-Emby-Token", jellyfin.api_key.expose()).send().await,
+            Err(e) => return tracing::warn!(error = %e, "cannot build an HTTP client for Jellyfin"),
+        };
+        match result {
+            Ok(r) if r.status().is_success() => tracing::debug!("Jellyfin library refresh asked for"),
+            Ok(r) => tracing::warn!(status = %r.status(), "Jellyfin refused the library refresh"),
+            Err(e) => tracing::warn!(error = %e.without_url(), "Jellyfin unreachable for the library refresh"),
+        }
+    }
+}
+
+fn csv(field: &str) -> String {
+    format!("\"{}\"", field.replace('"', "\"\""))
+}
+
+/// Renames `from` to `to`, copying when they are on different filesystems. Never
+/// overwrites: the caller picked a free name, and a race is refused, not lost.
+async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    if tokio::fs::try_exists(to).await? {
+        return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} appeared meanwhile", to.display())));
+    }
+    match tokio::fs::rename(from, to).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+            let partial = to.with_extension("partial");
+            tokio::fs::copy(from, &partial).await?;
+            tokio::fs::File::open(&partial).await?.sync_all().await?;
+            tokio::fs::rename(&partial, to).await?;
+            tokio::fs::remove_file(from).await
+        }
+        Err(e) => Err(e),
+    }
+}
