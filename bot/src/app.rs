@@ -23,15 +23,18 @@ use crate::organize::Organizer;
 use crate::handlers::{self, commands, App, TgBot};
 use crate::redact::{LogRedacted, Redactor};
 use crate::shutdown::Shutdown;
+use crate::timeline::Timeline;
 
-pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
+pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyhow::Result<()> {
     let started = Instant::now();
     for (name, dir) in config.folders.named() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating the {name} folder {}", dir.display()))?;
     }
+    timeline.mark("folders");
     let db = bot_db::Db::open(&config.db_file)
         .await
         .with_context(|| format!("opening the database {}", config.db_file.display()))?;
+    timeline.mark("db_open");
 
     let redactor = Redactor::new(
         [Some(config.bot_token.expose()), config.tmdb_api_key.as_ref().map(|k| k.expose())]
@@ -46,15 +49,19 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         db.close().await.context("closing the database")?;
         return Ok(());
     };
+    timeline.mark("get_me");
     tracing::info!(bot = %me.username(), "connected to Telegram");
     if let Err(e) = bot.set_my_commands(commands::menu()).await {
         tracing::warn!(error = %redactor.clean(&e.to_string()), "the server refused the command menu (setMyCommands); commands still work");
     }
 
+    timeline.mark("commands_registered");
     let config = Arc::new(config);
     let organizer = Organizer::new(Arc::clone(&config), db.clone())?;
+    timeline.mark("organizer");
     let downloads = Downloads::start(bot.clone(), db.clone(), Arc::clone(&config), organizer, shutdown.token(), redactor.clone())?;
     downloads.resume().await?;
+    timeline.mark("downloads_resumed");
     let app = App { config, db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone(), downloads: downloads.clone() };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handlers::schema())
         .dependencies(dptree::deps![app])
@@ -73,6 +80,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         }
     });
     let listener = Polling::builder(bot).build();
+    timeline.mark("dispatching");
     let listener_errors = Arc::new(LogRedacted { redactor, what: "getUpdates failed; retrying" });
     dispatcher.dispatch_with_listener(listener, listener_errors).await;
     stopper.abort();

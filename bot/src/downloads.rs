@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use once_cell::sync::OnceCell;
 use bot_db::{Db, DocId, DownloadOutcome, ErrorEntry, QueueEntry, QueueState, QueueUpdate};
 use teloxide::prelude::*;
 use teloxide::types::{FileId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -72,8 +73,9 @@ struct Inner {
     config: Arc<Config>,
     organizer: Organizer,
     /// For the file route; no overall timeout (a 2 GB file takes its time), a read
-    /// timeout instead so a stalled connection is noticed.
-    http: reqwest::Client,
+    /// timeout instead so a stalled connection is noticed. Built at start-up in the
+    /// baseline, at the first download with `lazy-init`.
+    http: OnceCell<reqwest::Client>,
     slots: Arc<Semaphore>,
     queue_tx: mpsc::UnboundedSender<DocId>,
     /// A std mutex: held for a few map operations, never across an `.await`.
@@ -115,11 +117,10 @@ impl Downloads {
         shutdown: CancellationToken,
         redactor: Redactor,
     ) -> anyhow::Result<Downloads> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
-            .build()
-            .context("building the download HTTP client")?;
+        let http = OnceCell::new();
+        if !cfg!(feature = "lazy-init") {
+            http.set(download_client()?).expect("a new cell is empty");
+        }
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             slots: Arc::new(Semaphore::new(config.max_concurrent_downloads)),
@@ -287,14 +288,15 @@ impl Inner {
                     report::bytes(needed),
                     report::bytes(free)
                 );
-                self.bot.send_message(chat, text).await?;
-                return self.finish_failed(id, &entry, "not enough free space", &partial).await;
+                self.finish_failed(id, &entry, "not enough free space", &partial).await?;
+                crate::retry::retry_after(self.bot.send_message(chat, text)).await?;
+                return Ok(());
             }
             _ => {}
         }
 
         let status_text = if have > 0 { format!("⬇️ Resuming download: {name}") } else { format!("⬇️ Starting download: {name}") };
-        let status = self.bot.send_message(chat, status_text).reply_markup(cancel_button(id)).await?;
+        let status = crate::retry::retry_after(self.bot.send_message(chat, status_text).reply_markup(cancel_button(id))).await?;
         let update = QueueUpdate { state: Some(QueueState::Running), status_message_id: Some(i64::from(status.id.0)), ..Default::default() };
         self.db.update_queue(id, update).await?;
 
@@ -317,13 +319,13 @@ impl Inner {
                 let update = QueueUpdate { state: Some(QueueState::Queued), bytes_done: Some(bytes), ..Default::default() };
                 self.db.update_queue(id, update).await?;
                 let text = format!("⏸ {name}: paused for a restart of the bot, at {}. It resumes when the bot is back.", report::bytes(bytes));
-                let _ = self.bot.edit_message_text(chat, status.id, text).await;
+                let _ = crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, text)).await;
                 return Ok(());
             }
             None => {
                 let _ = tokio::fs::remove_file(&partial).await;
                 self.db.remove_queue(id).await?;
-                self.bot.edit_message_text(chat, status.id, format!("❌ Download cancelled: {name}. The partial file was removed.")).await?;
+                crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, format!("❌ Download cancelled: {name}. The partial file was removed."))).await?;
                 return Ok(());
             }
         };
@@ -345,8 +347,10 @@ impl Inner {
                     TransferError::Disk(reason) => format!("❌ Download of {name} failed: {reason}. Check the Downloads folder."),
                     TransferError::Failed(reason) => format!("❌ Download of {name} failed: {reason}. Send it again to retry."),
                 };
-                let _ = self.bot.edit_message_text(chat, status.id, text).await;
-                return self.finish_failed(id, &entry, &e.to_string(), &partial).await;
+                // Clean up first: when the user reads "removed", it is.
+                self.finish_failed(id, &entry, &e.to_string(), &partial).await?;
+                let _ = crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, text)).await;
+                return Ok(());
             }
         };
 
@@ -358,13 +362,13 @@ impl Inner {
             report::duration(elapsed),
             report::bytes(speed as u64)
         );
-        let _ = self.bot.edit_message_text(chat, status.id, summary).await;
+        let _ = crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, summary)).await;
         let (running, _) = { let s = self.state(); (s.running.len(), s.waiting.len()) };
         let outcome = DownloadOutcome { user: entry.user_id, succeeded: true, bytes: size, seconds: elapsed.as_secs_f64(), concurrent: running as u64 };
         self.db.record_download(outcome).await?;
         self.db.remove_queue(id).await?;
 
-        let processing = self.bot.send_message(chat, format!("🔍 Analyzing {name}…")).await?;
+        let processing = crate::retry::retry_after(self.bot.send_message(chat, format!("🔍 Analyzing {name}…"))).await?;
         match self.organizer.organize(&staged, &name, entry.user_id).await {
             Ok(placed) => {
                 let shown = placed.path.strip_prefix(&self.config.folders.base).unwrap_or(&placed.path);
@@ -372,14 +376,14 @@ impl Inner {
                 if placed.uncertain {
                     text.push_str("\n⚠️ The title match was not certain: check it, and use /organize to correct it.");
                 }
-                self.bot.edit_message_text(chat, processing.id, text).await?;
+                crate::retry::retry_after(self.bot.edit_message_text(chat, processing.id, text)).await?;
             }
             Err(e) => {
                 let reason = format!("{e:#}");
                 tracing::error!(file = %name, error = %reason, "organizing failed");
                 self.log_error(&reason, &name, "organize").await;
                 let text = format!("⚠️ Downloaded {name}, but could not file it ({reason}). It stays in the Downloads folder.");
-                self.bot.edit_message_text(chat, processing.id, text).await?;
+                crate::retry::retry_after(self.bot.edit_message_text(chat, processing.id, text)).await?;
             }
         }
         Ok(())
@@ -438,7 +442,7 @@ impl Inner {
                     report::duration(eta),
                     report::duration(elapsed)
                 );
-                let _ = bot.edit_message_text(chat, message, text).reply_markup(cancel_button(id)).await;
+                let _ = crate::retry::retry_after(bot.edit_message_text(chat, message, text).reply_markup(cancel_button(id))).await;
                 let _ = db.update_queue(id, QueueUpdate { bytes_done: Some(now), ..Default::default() }).await;
             }
         })
@@ -509,7 +513,8 @@ impl Inner {
         if size > 0 && have == size {
             return Ok(());
         }
-        let mut request = self.http.get(url);
+        let http = self.http.get_or_try_init(download_client).map_err(|e| TransferError::Failed(format!("{e:#}")))?;
+        let mut request = http.get(url);
         if have > 0 {
             request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
         }
@@ -557,6 +562,14 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+fn download_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(60))
+        .build()
+        .context("building the download HTTP client")
 }
 
 fn io_error(e: io::Error) -> TransferError {

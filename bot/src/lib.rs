@@ -12,5 +12,7 @@ pub mod naming;
 pub mod organize;
 pub mod redact;
 pub mod report;
+pub mod retry;
 pub mod shutdown;
+pub mod timeline;
 pub mod tmdb;

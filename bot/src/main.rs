@@ -6,8 +6,11 @@ use std::process::ExitCode;
 
 use bot::config::{Config, LogFormat};
 use bot::shutdown::{watch_signals, Shutdown};
+use bot::timeline::{Metrics, Timeline};
 
 fn main() -> ExitCode {
+    let timeline = Timeline::from_env();
+    timeline.mark("main");
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -15,6 +18,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    timeline.mark("config");
     init_logging(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -23,7 +27,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    timeline.mark("runtime");
+    let metrics = Metrics::from_env();
     let result = runtime.block_on(async {
+        metrics.start();
         let shutdown = Shutdown::new();
         let signals = shutdown.clone();
         tokio::spawn(async move {
@@ -31,8 +38,9 @@ fn main() -> ExitCode {
                 tracing::error!(error = %e, "cannot listen for SIGINT/SIGTERM");
             }
         });
-        bot::app::run(config, shutdown).await
+        bot::app::run(config, shutdown, timeline).await
     });
+    metrics.write();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use once_cell::sync::OnceCell;
 use bot_db::{Db, Method, OrganizedEntry};
 
 use crate::config::Config;
@@ -32,8 +33,9 @@ pub struct Organizer {
     config: Arc<Config>,
     db: Db,
     library: LibraryDirs,
-    /// `None` without `TMDB_API_KEY`: names then come from the file name alone.
-    tmdb: Option<TmdbClient>,
+    /// Built at start-up in the baseline, on first use with `lazy-init`; holds `None`
+    /// without `TMDB_API_KEY` (names then come from the file name alone).
+    tmdb: Arc<OnceCell<Option<TmdbClient>>>,
 }
 
 impl Organizer {
@@ -46,21 +48,31 @@ impl Organizer {
             music: f.music.clone(),
             other: f.other.clone(),
         };
-        let tmdb = match &config.tmdb_api_key {
-            Some(key) => Some(
-                TmdbClient::new(TmdbConfig::new(config.tmdb_api_url.clone(), key.expose()))
-                    .context("building the TMDb client")?,
-            ),
-            None => None,
-        };
-        Ok(Organizer { config, db, library, tmdb })
+        let organizer = Organizer { config, db, library, tmdb: Arc::default() };
+        if !cfg!(feature = "lazy-init") {
+            // The baseline, as the original: everything ready before the first update.
+            organizer.tmdb()?;
+            naming::warm_up();
+        }
+        Ok(organizer)
+    }
+
+    /// The TMDb client, built the first time it is asked for.
+    fn tmdb(&self) -> anyhow::Result<Option<&TmdbClient>> {
+        let client = self.tmdb.get_or_try_init(|| match &self.config.tmdb_api_key {
+            Some(key) => TmdbClient::new(TmdbConfig::new(self.config.tmdb_api_url.clone(), key.expose()))
+                .map(Some)
+                .context("building the TMDb client"),
+            None => Ok(None),
+        })?;
+        Ok(client.as_ref())
     }
 
     /// Works out where `staged` (a complete download named `original_name`) belongs,
     /// moves it there and records it.
     pub async fn organize(&self, staged: &Path, original_name: &str, user: i64) -> anyhow::Result<Placed> {
         let parsed = naming::parse(original_name);
-        let tmdb_match = match &self.tmdb {
+        let tmdb_match = match self.tmdb()? {
             Some(client) if parsed.title.is_some() => match client.best_match(&parsed).await {
                 Ok(found) => found,
                 Err(e) => {

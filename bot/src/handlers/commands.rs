@@ -65,13 +65,13 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
         ),
         Command::Shutdown => {
             tracing::info!(user, "shutdown asked for by an admin");
-            bot.send_message(msg.chat.id, "Shutting down gracefully: running downloads stop at a safe point and resume at the next start.")
-                .await?;
+            let text = "Shutting down gracefully: running downloads stop at a safe point and resume at the next start.";
+            crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
             app.shutdown.trigger();
             return Ok(());
         }
     };
-    bot.send_message(msg.chat.id, text).await?;
+    crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
     Ok(())
 }
 

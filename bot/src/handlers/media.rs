@@ -58,6 +58,6 @@ pub async fn received(bot: TgBot, msg: Message, app: App) -> HandlerResult {
             Accepted::Queued { position } => format!("Added to queue (position {position}): {}", file.name),
         }
     };
-    bot.send_message(msg.chat.id, text).await?;
+    crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
     Ok(())
 }

@@ -59,7 +59,7 @@ async fn refuse_stranger(bot: TgBot, msg: Message) -> HandlerResult {
         ),
         None => "Sorry, this bot only answers messages from its users.".to_owned(),
     };
-    bot.send_message(msg.chat.id, text).await?;
+    crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
     Ok(())
 }
 
@@ -71,6 +71,6 @@ async fn hint(bot: TgBot, msg: Message) -> HandlerResult {
         }
         _ => "Send me a video, audio or subtitle file and I'll put it in the library. /help lists the commands.".to_owned(),
     };
-    bot.send_message(msg.chat.id, text).await?;
+    crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
     Ok(())
 }

@@ -206,3 +206,46 @@ async fn a_graceful_restart_resumes_the_download() {
 async fn a_kill_nine_restart_resumes_the_download() {
     interrupted_download_resumes(|bot| bot.signal(libc::SIGKILL)).await;
 }
+
+#[tokio::test]
+async fn a_full_disk_is_reported_and_the_partial_file_removed() {
+    let bot = Bot::start(&[]).await;
+    // The next download's partial file is a link to /dev/full: every write fails ENOSPC.
+    let partial = bot.dir.path().join("library/Downloads/.partial-1");
+    std::os::unix::fs::symlink("/dev/full", &partial).unwrap();
+    send(&bot, "Full.Disk.2020.mkv", 200_000).await;
+    let text = expect(&bot, "❌ Download of Full.Disk.2020.mkv failed").await;
+    assert!(text.contains("the disk is full"), "{text}");
+    assert!(std::fs::symlink_metadata(&partial).is_err(), "the partial file was removed");
+    let stats = bot.ask(USER, "/stats").await;
+    assert!(stats.contains("Failed: 1 (100%)"), "the database is intact and counted it: {stats}");
+    // The disk has room again: the next file goes through.
+    send(&bot, "Fine.2021.mkv", 1000).await;
+    expect(&bot, "📁").await;
+}
+
+#[tokio::test]
+async fn a_download_over_the_time_limit_is_cancelled() {
+    let bot = Bot::start(&[("MAX_DOWNLOAD_DURATION", "1")]).await;
+    bot.telegram.faults().set_bandwidth(Some(200_000));
+    send(&bot, "Slow.2020.mkv", 2_000_000).await;
+    let text = expect(&bot, "❌ Download of Slow.2020.mkv cancelled").await;
+    assert!(text.contains("longer than the limit of 1s (MAX_DOWNLOAD_DURATION)"), "{text}");
+    let left: Vec<_> = files_under(&bot.dir.path().join("library/Downloads"));
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn a_failing_tmdb_falls_back_to_the_file_name() {
+    let tmdb = TmdbServer::start(perf::Catalogue::builtin()).await.unwrap();
+    tmdb.faults().fail_next("*", 20, Fault::Status(503));
+    let (url, key) = (tmdb.api_url(), tmdb.api_key().to_owned());
+    let bot = Bot::start(&[("TMDB_API_URL", &url), ("TMDB_API_KEY", &key)]).await;
+    send(&bot, "Inception.2010.1080p.BluRay.x264.mkv", 5000).await;
+    assert_eq!(expect(&bot, "📁").await, "📁 Filed in the library: Movies/Inception (2010)/Inception (2010) [1080p].mkv");
+    tmdb.faults().clear();
+    tmdb.faults().fail_next("*", 1, Fault::Garbage);
+    send(&bot, "Breaking.Bad.S01E03.720p.mkv", 5000).await;
+    assert_eq!(expect(&bot, "📁").await, "📁 Filed in the library: TV/Breaking Bad/Season 01/Breaking Bad - S01E03 [720p].mkv");
+    assert!(bot.log().contains("TMDb lookup failed"), "{}", bot.log());
+}

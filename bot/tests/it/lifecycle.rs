@@ -91,9 +91,11 @@ async fn telegram_faults_are_survived_and_the_token_never_logged() {
     let token = telegram.token().to_owned();
     let bot = Bot::start_in(telegram, tempfile::tempdir().unwrap(), &[]).await;
     bot.telegram.faults().fail_next("sendMessage", 1, Fault::TooManyRequests { retry_after: 1 });
-    // The first answer is refused with 429; the handler fails, the bot lives on.
-    bot.telegram.user(USER).send_text("/help");
-    bot.telegram.wait_for_call("sendMessage", crate::harness::WAIT).await.unwrap();
+    // The answer is refused with 429 and retry_after 1: it is sent again, a second later.
+    assert!(bot.ask(USER, "/help").await.contains("/stats"));
+    let sends = bot.telegram.calls_of("sendMessage");
+    let waited = sends[1].at - sends[0].at;
+    assert!(waited >= std::time::Duration::from_secs(1), "retry_after honoured: waited {waited:?}");
     assert!(bot.ask(USER, "/start").await.contains("Hello"));
     let log = bot.log();
     assert!(log.contains("getMe failed") && log.contains("getUpdates failed"), "faults are logged: {log}");
@@ -112,4 +114,39 @@ async fn json_logs_are_one_object_per_line() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
     }
+}
+
+#[tokio::test]
+async fn the_startup_timeline_and_metrics_are_written_when_asked_for() {
+    let out = tempfile::tempdir().unwrap();
+    let timeline = out.path().join("timeline.txt");
+    let metrics = out.path().join("metrics.txt");
+    let bot = Bot::start(&[
+        ("BOT_STARTUP_TIMELINE", timeline.to_str().unwrap()),
+        ("BOT_METRICS", metrics.to_str().unwrap()),
+    ])
+    .await;
+    bot.ask(USER, "/start").await;
+    bot.signal(libc::SIGTERM);
+    let (status, log, _, _) = bot.exit().await;
+    assert_eq!(status.code(), Some(0), "{log}");
+    let text = std::fs::read_to_string(&timeline).unwrap();
+    let phases: Vec<(&str, u64, u64)> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<_> = l.split(' ').collect();
+            (f[0], f[1].parse().unwrap(), f[2].parse().unwrap())
+        })
+        .collect();
+    let names: Vec<_> = phases.iter().map(|p| p.0).collect();
+    assert_eq!(
+        names,
+        ["main", "config", "runtime", "folders", "db_open", "get_me", "commands_registered", "organizer", "downloads_resumed", "dispatching"]
+    );
+    assert!(phases.windows(2).all(|w| w[0].1 <= w[1].1), "the clock only moves forward: {text}");
+    assert!(phases.iter().all(|p| p.2 > 0), "every phase has its RSS: {text}");
+    let metrics = std::fs::read_to_string(&metrics).unwrap();
+    let line = metrics.lines().find(|l| l.starts_with("METRIC:event_loop_lag_max:")).expect(&metrics);
+    let value: f64 = line.split(':').nth(2).unwrap().parse().unwrap();
+    assert!(line.ends_with(":s") && value >= 0.0, "{line}");
 }
