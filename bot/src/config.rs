@@ -343,6 +343,14 @@ mod tests {
         assert!(!shown.contains("supersecret") && !shown.contains("tmdbsecret"), "{shown}");
     }
 
+    /// Tidy check (rust-analyzer style): a variable the bot reads must be documented.
+    #[test]
+    fn the_readme_documents_every_variable() {
+        let readme = include_str!("../../README.md");
+        let missing: Vec<_> = VARIABLES.iter().filter(|v| !readme.contains(&format!("`{v}`"))).collect();
+        assert!(missing.is_empty(), "README.md's configuration table lacks {missing:?}: add a row for each");
+    }
+
     #[test]
     fn dotenv_is_read_and_the_environment_wins() {
         let dir = tempfile::tempdir().unwrap();

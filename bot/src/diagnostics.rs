@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use teloxide::prelude::*;
 
 use crate::handlers::{App, TgBot};
-use crate::report;
+use crate::{naming, report};
 
 /// Bytes free for an unprivileged user on the filesystem holding `path`.
 pub fn free_space(path: &Path) -> io::Result<u64> {
@@ -57,7 +57,18 @@ pub async fn run(bot: &TgBot, app: &App) -> String {
         Err(e) => format!("❌ Telegram: {}", app.redactor.clean(&e.to_string())),
     });
     lines.push(tmdb_line(app).await);
+    lines.push(sample_line(&app.config));
     lines.join("\n")
+}
+
+/// A sample name through the naming layer, from the file name alone.
+fn sample_line(config: &crate::config::Config) -> String {
+    const SAMPLE: &str = "Inception.2010.1080p.BluRay.x264.mkv";
+    let thresholds = naming::Thresholds { low: config.low_confidence, high: config.high_confidence };
+    let identified = naming::identify(&naming::parse(SAMPLE), None, thresholds);
+    let planned = naming::plan_path(&identified, &crate::organize::library_dirs(config));
+    let shown = planned.strip_prefix(&config.folders.base).unwrap_or(&planned);
+    format!("✅ Naming: {SAMPLE} → {}", shown.display())
 }
 
 async fn tmdb_line(app: &App) -> String {

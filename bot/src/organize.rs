@@ -40,14 +40,7 @@ pub struct Organizer {
 
 impl Organizer {
     pub fn new(config: Arc<Config>, db: Db) -> anyhow::Result<Organizer> {
-        let f = &config.folders;
-        let library = LibraryDirs {
-            movies: f.movies.clone(),
-            tv: f.tv.clone(),
-            anime: f.anime.clone(),
-            music: f.music.clone(),
-            other: f.other.clone(),
-        };
+        let library = library_dirs(&config);
         let organizer = Organizer { config, db, library, tmdb: Arc::default() };
         if !cfg!(feature = "lazy-init") {
             // The baseline, as the original: everything ready before the first update.
@@ -155,6 +148,12 @@ impl Organizer {
             Err(e) => tracing::warn!(error = %e.without_url(), "Jellyfin unreachable for the library refresh"),
         }
     }
+}
+
+/// The library's roots, as the naming layer wants them.
+pub fn library_dirs(config: &Config) -> LibraryDirs {
+    let f = &config.folders;
+    LibraryDirs { movies: f.movies.clone(), tv: f.tv.clone(), anime: f.anime.clone(), music: f.music.clone(), other: f.other.clone() }
 }
 
 fn csv(field: &str) -> String {

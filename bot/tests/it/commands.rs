@@ -18,7 +18,7 @@ async fn every_command_answers_an_allowed_user() {
     }
     assert_eq!(bot.ask(USER, "/queue").await, "Nothing is downloading and nothing is waiting.");
     let test = bot.ask(USER, "/test").await;
-    for line in ["✅ Downloads: writable", "✅ Movies: writable", "✅ Other: writable", "✅ Telegram: connected as @local_test_bot", "ℹ️ TMDb: not configured"] {
+    for line in ["✅ Downloads: writable", "✅ Movies: writable", "✅ Other: writable", "✅ Telegram: connected as @local_test_bot", "ℹ️ TMDb: not configured", "✅ Naming: Inception.2010.1080p.BluRay.x264.mkv → Movies/Inception (2010)/Inception (2010) [1080p].mkv"] {
         assert!(test.contains(line), "/test lacks {line:?}: {test}");
     }
     let denied = bot.ask(USER, "/users").await;
