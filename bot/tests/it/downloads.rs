@@ -249,3 +249,26 @@ async fn a_failing_tmdb_falls_back_to_the_file_name() {
     assert_eq!(expect(&bot, "📁").await, "📁 Filed in the library: TV/Breaking Bad/Season 01/Breaking Bad - S01E03 [720p].mkv");
     assert!(bot.log().contains("TMDb lookup failed"), "{}", bot.log());
 }
+
+#[tokio::test]
+async fn jellyfin_is_asked_to_refresh_after_each_file() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A stand-in for Jellyfin: records each request's head and answers 204.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (heads_tx, mut heads) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let _ = heads_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = socket.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+        }
+    });
+    let bot = Bot::start(&[("JELLYFIN_URL", &url), ("JELLYFIN_API_KEY", "jf-secret")]).await;
+    send(&bot, "Refresh.Me.2015.mkv", 1000).await;
+    expect(&bot, "📁").await;
+    let head = tokio::time::timeout(WAIT, heads.recv()).await.unwrap().unwrap();
+    assert!(head.starts_with("POST /Library/Refresh "), "{head}");
+    assert!(head.to_ascii_lowercase().contains("x-emby-token: jf-secret"), "{head}");
+}

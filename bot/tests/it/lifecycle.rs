@@ -150,3 +150,24 @@ async fn the_startup_timeline_and_metrics_are_written_when_asked_for() {
     let value: f64 = line.split(':').nth(2).unwrap().parse().unwrap();
     assert!(line.ends_with(":s") && value >= 0.0, "{line}");
 }
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    let bot = Bot::start(&[]).await;
+    bot.ask(USER, "/start").await;
+    // A reply stuck behind a slow Telegram holds up the graceful shutdown...
+    bot.telegram.faults().set_latency("sendMessage", Duration::from_secs(30));
+    bot.telegram.user(USER).send_text("/help");
+    bot.telegram.wait_for_call("sendMessage", crate::harness::WAIT).await.unwrap();
+    bot.signal(libc::SIGTERM);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...and the second signal does not wait for it.
+    bot.signal(libc::SIGINT);
+    let (status, log, telegram, dir) = bot.exit().await;
+    assert_eq!(status.code(), Some(130), "{log}");
+    assert!(log.contains("second signal"), "{log}");
+    // Nothing acknowledged was lost: the next start reads the same database.
+    telegram.faults().clear();
+    let bot = Bot::start_in(telegram, dir, &[]).await;
+    assert!(bot.ask(ADMIN, "/users").await.starts_with("👥 2 people"));
+}
