@@ -400,7 +400,6 @@ pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String
             replies.insert(metric, reply);
         }
     }
-    let rss = running.bot.rss();
     running.stop().await?;
     for (metric, command) in active {
         let v = samples.remove(metric).unwrap_or_default();
@@ -429,7 +428,6 @@ pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String
         }
         out.push(m);
     }
-    let _ = rss;
     Ok(out)
 }
 
@@ -599,9 +597,9 @@ pub async fn memory(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>
         .component("checkpoints", json!(checkpoints_json));
     if let Some(s) = Summary::of(&finals) {
         after = after.analysis(format!(
-            "after {} warm-up and {total} measured commands ({} in flight at a time, from 100 users): median {}; {}.",
+            "after {} warm-up and {total} measured commands (sent {} at a time, spread over {USERS} users): median {}; {}.",
             plan.memory_warmup,
-            plan.memory_batch.min(USERS as usize),
+            plan.memory_batch,
             human(s.median, "bytes"),
             spread(&s)
         ));
