@@ -4,6 +4,9 @@
 //! suite start them in-process; the `fake-telegram` binary starts both for running the bot
 //! by hand.
 //!
+//! The end-to-end performance suite that drives the bot binary against them is [`suite`]
+//! (its binary: `perf-suite`).
+//!
 //! Both servers share the fault and realism knobs in [`Faults`] (latency, bandwidth, and
 //! scripted failures of the next calls of a method).
 //!
@@ -20,6 +23,7 @@
 //! ```
 
 mod http;
+pub mod suite;
 pub mod telegram;
 pub mod tmdb;
 

@@ -1,0 +1,697 @@
+//! The end-to-end scenarios: the real bot binary against the local Telegram and TMDb
+//! servers, measured from outside. Each scenario starts its own bot process (fresh servers,
+//! fresh data folder), so one scenario's leftovers never weigh on another's figures.
+//!
+//! The round-trip clock: a command's latency runs from the moment the suite queues the
+//! update at the server (the bot's long poll is woken at once) to the moment the bot's
+//! `sendMessage` reaches the server (`Call::at`, taken before the body is read). The
+//! harness's share of that is measured separately (`harness.rs`).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::metric::{human, spread, Measured};
+use super::process::{describe_exit, drop_from_page_cache, BotProcess, DataDir, Launcher, ADMIN, USERS};
+use super::stats::{least_squares_slope, median, Summary};
+use super::{Plan, SuiteError};
+use crate::{Call, Catalogue, DocumentSpec, ScriptedUser, TelegramOptions, TelegramServer, TmdbServer};
+
+/// How long a bot may take to become ready before the run fails.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one reply may take before the run fails (a baseline bot on a loaded machine
+/// can be slow; a lost reply is a bug either way).
+const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+const EXIT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A bot running against its own servers, ready (its first getUpdates arrived).
+pub struct Running {
+    pub data: DataDir,
+    pub telegram: TelegramServer,
+    pub tmdb: TmdbServer,
+    pub bot: BotProcess,
+    pub ready_at: Instant,
+}
+
+impl Running {
+    /// Starts servers and the bot and waits for readiness. `before_spawn` runs last thing
+    /// before the spawn (the cold start drops pages there).
+    pub async fn start(
+        launcher: &Launcher,
+        rows: usize,
+        before_spawn: impl FnOnce(&DataDir) -> Result<Value, SuiteError>,
+    ) -> Result<(Running, Value), SuiteError> {
+        let data = DataDir::new(rows)?;
+        let io = |what: &str| {
+            let what = what.to_owned();
+            move |e| SuiteError::Io { what, source: e }
+        };
+        let telegram = TelegramServer::start(TelegramOptions::default())
+            .await
+            .map_err(io("starting the local Telegram server"))?;
+        let tmdb = TmdbServer::start(Catalogue::builtin()).await.map_err(io("starting the local TMDb server"))?;
+        let prepared = before_spawn(&data)?;
+        let mut bot = launcher.spawn(&data, &telegram, &tmdb)?;
+        let ready_at = match telegram.wait_for_call("getUpdates", READY_TIMEOUT).await {
+            Ok(at) => at,
+            Err(e) => {
+                let exit = bot.exited().map(|s| describe_exit(&s)).unwrap_or_else(|| "still running".into());
+                return Err(SuiteError::NotReady { reason: e.to_string(), exit, stderr: data.stderr_tail() });
+            }
+        };
+        Ok((Running { data, telegram, tmdb, bot, ready_at }, prepared))
+    }
+
+    /// Stops the bot (SIGTERM) and the servers; the time to exit and the exit status.
+    pub async fn stop(self) -> Result<(f64, String), SuiteError> {
+        let (took, status) = self.bot.terminate(EXIT_TIMEOUT).await?;
+        self.telegram.shutdown().await;
+        self.tmdb.shutdown().await;
+        Ok((took.as_secs_f64(), describe_exit(&status)))
+    }
+
+    /// Stops the bot where the stop itself is not what is measured: a bot that does not exit
+    /// is killed and the failure is described, not raised, so the scenario's figures stay.
+    pub async fn stop_noting(self) -> String {
+        match self.stop().await {
+            Ok((secs, exit)) => format!("{exit} {:.1} ms after SIGTERM", secs * 1e3),
+            Err(e) => format!("shutdown failed: {e}"),
+        }
+    }
+
+    /// The commands the bot registered with setMyCommands (without slashes), if it did.
+    pub fn menu(&self) -> Option<Vec<String>> {
+        let raw = self.telegram.my_commands()?;
+        // A form-encoded request carries the list as a JSON string.
+        let list = match raw {
+            Value::String(s) => serde_json::from_str(&s).ok()?,
+            v => v,
+        };
+        Some(
+            list.as_array()?
+                .iter()
+                .filter_map(|c| c.get("command").and_then(Value::as_str))
+                .map(|c| c.trim_start_matches('/').to_owned())
+                .collect(),
+        )
+    }
+}
+
+fn chat_of(params: &Value) -> Option<i64> {
+    match &params["chat_id"] {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// One command round trip: update queued → the bot's sendMessage in that chat arrives.
+/// Clears the call log first (a long run would otherwise keep every call).
+pub async fn round_trip(telegram: &TelegramServer, user: &ScriptedUser, text: &str) -> Result<(f64, String), SuiteError> {
+    telegram.clear_calls();
+    let sent = Instant::now();
+    user.send_text(text);
+    let reply = user.next_bot_message(|_| true, REPLY_TIMEOUT).await?;
+    let call = telegram
+        .calls_of("sendMessage")
+        .into_iter()
+        .find(|c| chat_of(&c.params) == Some(user.id()))
+        .ok_or_else(|| SuiteError::Stuck { what: format!("the reply to {text} came without a sendMessage call") })?;
+    Ok((call.at.saturating_duration_since(sent).as_secs_f64(), reply.text))
+}
+
+/// Median of the values per key, over runs.
+fn medians(per_run: &BTreeMap<String, Vec<f64>>) -> serde_json::Map<String, Value> {
+    per_run.iter().filter_map(|(k, v)| median(v).map(|m| (k.clone(), json!(m)))).collect()
+}
+
+fn ms(x: f64) -> String {
+    human(x, "s")
+}
+
+/// What one start-up run measured.
+struct StartRun {
+    cold: bool,
+    ready: f64,
+    init: Option<f64>,
+    calls: Vec<(String, f64)>,
+    first_command: f64,
+    shutdown: f64,
+    exit: String,
+    rss_after_exec: Option<u64>,
+    rss_ready: Option<u64>,
+    phases: Option<Vec<(String, f64, u64)>>,
+    resident_left: Option<(f64, f64)>,
+}
+
+/// The start-up timeline of the last warm run, for `startup_timeline.txt`.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub calls: Vec<(String, f64)>,
+    pub phases: Option<Vec<(String, f64, u64)>>,
+    pub ready: f64,
+    pub rss_ready: Option<u64>,
+    pub rss_after_exec: Option<u64>,
+}
+
+/// Cold and warm start-up, interleaved (cold, then warm, so the warm run really finds the
+/// pages the cold run loaded), with the first command, the idle shutdown and the memory at
+/// start of every run.
+pub async fn startup(launcher: &Launcher, plan: &Plan) -> Result<(Vec<Measured>, Option<Timeline>, Option<Vec<String>>), SuiteError> {
+    let mut runs = Vec::new();
+    let mut menu = None;
+    let total = plan.start_warmup + plan.start_runs;
+    for i in 0..total {
+        for cold in [true, false] {
+            let bot_path = launcher.bot.clone();
+            let (running, prepared) = Running::start(launcher, plan.bot_rows, |data| {
+                if !cold {
+                    return Ok(Value::Null);
+                }
+                let bin = drop_from_page_cache(&bot_path)?;
+                let db = drop_from_page_cache(&data.db())?;
+                Ok(json!([bin, db]))
+            })
+            .await?;
+            let ready = running.ready_at.saturating_duration_since(running.bot.spawned_at).as_secs_f64();
+            let rss_ready = running.bot.rss();
+            let before: Vec<Call> = running.telegram.calls().into_iter().filter(|c| c.at <= running.ready_at).collect();
+            let spawned = running.bot.spawned_at;
+            let calls: Vec<(String, f64)> =
+                before.iter().map(|c| (c.method.clone(), c.at.saturating_duration_since(spawned).as_secs_f64())).collect();
+            let init = before.first().map(|c| running.ready_at.saturating_duration_since(c.at).as_secs_f64());
+            let admin = running.telegram.user(ADMIN);
+            let (first_command, _) = round_trip(&running.telegram, &admin, "/start").await?;
+            menu = running.menu().or(menu);
+            let phases = running.data.read_timeline().map(|p| {
+                p.into_iter()
+                    .map(|ph| (ph.name, ph.at_ns.saturating_sub(running.bot.spawned_ns) as f64 / 1e9, ph.rss_bytes))
+                    .collect()
+            });
+            let rss_after_exec = running.bot.rss_after_exec;
+            let (shutdown, exit) = running.stop().await?;
+            let resident_left = prepared.as_array().map(|a| (a[0].as_f64().unwrap_or(f64::NAN), a[1].as_f64().unwrap_or(f64::NAN)));
+            if i >= plan.start_warmup {
+                runs.push(StartRun { cold, ready, init, calls, first_command, shutdown, exit, rss_after_exec, rss_ready, phases, resident_left });
+            }
+        }
+    }
+    Ok((summarise_startup(&runs), timeline_of(&runs), menu))
+}
+
+fn timeline_of(runs: &[StartRun]) -> Option<Timeline> {
+    let last = runs.iter().rev().find(|r| !r.cold)?;
+    Some(Timeline {
+        calls: last.calls.clone(),
+        phases: last.phases.clone(),
+        ready: last.ready,
+        rss_ready: last.rss_ready,
+        rss_after_exec: last.rss_after_exec,
+    })
+}
+
+fn summarise_startup(runs: &[StartRun]) -> Vec<Measured> {
+    let pick = |cold: bool| -> Vec<&StartRun> { runs.iter().filter(|r| r.cold == cold).collect() };
+    let mut out = Vec::new();
+    let phase_components = |rs: &[&StartRun]| {
+        let mut at: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for r in rs {
+            for (name, t, _) in r.phases.iter().flatten() {
+                at.entry(name.clone()).or_default().push(*t);
+            }
+        }
+        at
+    };
+    let call_components = |rs: &[&StartRun]| {
+        let mut at: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for r in rs {
+            let mut seen = std::collections::HashSet::new();
+            for (method, t) in &r.calls {
+                if seen.insert(method.clone()) {
+                    at.entry(format!("{method}_arrives_s")).or_default().push(*t);
+                }
+            }
+        }
+        at
+    };
+    for cold in [true, false] {
+        let rs = pick(cold);
+        let name = if cold { "cold_start" } else { "warm_start" };
+        let samples: Vec<f64> = rs.iter().map(|r| r.ready).collect();
+        let mut m = Measured::new(name, samples.clone())
+            .component("first_call_of_each_method_since_exec_median", json!(medians(&call_components(&rs))))
+            .component("bot_phases_since_exec_median", json!(medians(&phase_components(&rs))));
+        if cold {
+            let bin: Vec<f64> = rs.iter().filter_map(|r| r.resident_left.map(|x| x.0)).collect();
+            let db: Vec<f64> = rs.iter().filter_map(|r| r.resident_left.map(|x| x.1)).collect();
+            m = m
+                .component("binary_fraction_still_cached_after_drop", json!(median(&bin)))
+                .component("db_fraction_still_cached_after_drop", json!(median(&db)))
+                .component("cache_drop_method", "posix_fadvise(POSIX_FADV_DONTNEED) on the executable and db.json after fsync; shared libraries stay cached (no root drop_caches)");
+        }
+        if rs.iter().all(|r| r.phases.is_none()) {
+            m = m.component("bot_phases_since_exec_median", "unavailable: the bot wrote no BOT_STARTUP_TIMELINE file");
+        }
+        if let Some(s) = Summary::of(&samples) {
+            let other = pick(!cold).iter().map(|r| r.ready).collect::<Vec<_>>();
+            let vs = median(&other).map(|o| format!(" ({} is {})", if cold { "warm" } else { "cold" }, ms(o))).unwrap_or_default();
+            let cached = if cold {
+                let bin: Vec<f64> = rs.iter().filter_map(|r| r.resident_left.map(|x| x.0)).collect();
+                match median(&bin) {
+                    Some(f) if f > 0.5 => format!(" The page-cache drop did not take ({:.0}% of the binary stayed cached: tmpfs or an overlay keeps pages), so this is closer to a warm start than a cold one.", f * 100.0),
+                    Some(f) => format!(" {:.0}% of the binary stayed cached after the drop.", f * 100.0),
+                    None => String::new(),
+                }
+            } else {
+                String::new()
+            };
+            m = m.analysis(format!(
+                "exec → first getUpdates: median {}{vs}, against 1.5 s promised by the original (its Python bot took 3.6 s: {:.0}× faster); {}.{cached}",
+                ms(s.median),
+                3.6 / s.median,
+                spread(&s)
+            ));
+        }
+        out.push(m);
+    }
+    let all: Vec<&StartRun> = runs.iter().collect();
+    let warm = pick(false);
+    let init: Vec<f64> = warm.iter().filter_map(|r| r.init).collect();
+    let mut methods: Vec<String> = Vec::new();
+    for r in &warm {
+        for (method, _) in &r.calls {
+            if !methods.contains(method) {
+                methods.push(method.clone());
+            }
+        }
+    }
+    let mut m = Measured::new("bot_init", init.clone())
+        .component("calls_before_ready", json!(methods))
+        .component("first_call_of_each_method_since_exec_median", json!(medians(&call_components(&warm))))
+        .component("bot_phases_since_exec_median", json!(medians(&phase_components(&warm))));
+    if let Some(s) = Summary::of(&init) {
+        m = m.analysis(format!(
+            "first Bot API call → first getUpdates, warm runs: median {}; the bot made {} before listening; {}.",
+            ms(s.median),
+            methods.join(", "),
+            spread(&s)
+        ));
+    }
+    out.push(m);
+
+    let first: Vec<f64> = all.iter().map(|r| r.first_command).collect();
+    let mut m = Measured::new("first_command", first.clone()).component("command", "/start, right after readiness, one per run (cold and warm runs)");
+    if let Some(s) = Summary::of(&first) {
+        m = m.analysis(format!(
+            "/start as the first update: median {}, {:.0}× under the Python bot's ~500 ms; {}.",
+            ms(s.median),
+            0.5 / s.median,
+            spread(&s)
+        ));
+    }
+    out.push(m);
+
+    let shut: Vec<f64> = all.iter().map(|r| r.shutdown).collect();
+    let exits: Vec<&str> = all.iter().map(|r| r.exit.as_str()).collect();
+    let clean = exits.iter().filter(|e| **e == "exit 0").count();
+    let mut m = Measured::new("shutdown_idle", shut.clone())
+        .component("exit_statuses", json!(exits))
+        .component("measured", "SIGTERM sent → exit reaped by the suite, idle bot after one command");
+    if let Some(s) = Summary::of(&shut) {
+        m = m.analysis(format!(
+            "SIGTERM → exit: median {} (max {}); {clean} of {} runs exited 0{}; the Python bot took about 2 s.",
+            ms(s.median),
+            ms(s.max),
+            exits.len(),
+            if clean == exits.len() { "" } else { ": a non-zero exit is a bug in the graceful shutdown" }
+        ));
+    }
+    out.push(m);
+
+    let from_timeline: Vec<f64> =
+        all.iter().filter_map(|r| r.phases.as_ref().and_then(|p| p.first()).map(|p| p.2 as f64)).collect();
+    let (base, source) = if from_timeline.len() == all.len() && !all.is_empty() {
+        (from_timeline, "VmRSS at the first phase of the bot's start-up timeline")
+    } else {
+        (
+            all.iter().filter_map(|r| r.rss_after_exec.map(|b| b as f64)).collect(),
+            "VmRSS read by the suite right after spawn returned (exec done, before the bot's main ran far); the bot wrote no timeline",
+        )
+    };
+    let mut m = Measured::new("memory_baseline", base.clone()).component("source", source);
+    if let Some(s) = Summary::of(&base) {
+        m = m.analysis(format!("{}: median {}; {}.", source, human(s.median, "bytes"), spread(&s)));
+    }
+    out.push(m);
+
+    let ready_rss: Vec<f64> = all.iter().filter_map(|r| r.rss_ready.map(|b| b as f64)).collect();
+    let mut m = Measured::new("memory_after_init", ready_rss.clone()).component("source", "VmRSS read right after the first getUpdates arrived");
+    if let Some(s) = Summary::of(&ready_rss) {
+        m = m.analysis(format!(
+            "idle and ready: median {}, against 60 MB promised by the original (80 MB measured) and 12 MB for this project; {}.",
+            human(s.median, "bytes"),
+            spread(&s)
+        ));
+    }
+    out.push(m);
+    out
+}
+
+/// Which of the commands the bot offers, judged by the menu it registered. `None` when
+/// it registered none (then every command is tried).
+pub fn offered(menu: &Option<Vec<String>>, command: &str) -> Result<(), String> {
+    match menu {
+        Some(list) if !list.iter().any(|c| c == command) => Err(format!(
+            "the bot does not offer /{command}: it is not in the command menu the bot registered with setMyCommands ({}), so there is nothing to measure yet",
+            list.iter().map(|c| format!("/{c}")).collect::<Vec<_>>().join(" ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub const COMMANDS: [(&str, &str); 8] = [
+    ("command_start", "start"),
+    ("command_help", "help"),
+    ("command_stats", "stats"),
+    ("command_queue", "queue"),
+    ("command_test", "test"),
+    ("command_history", "history"),
+    ("command_users", "users"),
+    ("command_organize", "organize"),
+];
+
+/// Every command, many round trips each, interleaved round-robin so a drift of the
+/// machine's load touches every command alike. Sent by the admin (who may run them all).
+pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>, wanted: &dyn Fn(&str) -> bool, harness: Option<&Summary>) -> Result<Vec<Measured>, SuiteError> {
+    let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
+    let menu = running.menu().or_else(|| menu.clone());
+    let admin = running.telegram.user(ADMIN);
+    let mut active = Vec::new();
+    let mut out = Vec::new();
+    for (metric, command) in COMMANDS {
+        if !wanted(metric) {
+            continue;
+        }
+        match offered(&menu, command) {
+            Ok(()) => active.push((metric, command)),
+            Err(reason) => out.push(Measured::unavailable(metric, reason)),
+        }
+    }
+    let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut replies: BTreeMap<&str, String> = BTreeMap::new();
+    for round in 0..plan.command_warmup + plan.command_samples {
+        for (metric, command) in &active {
+            let (latency, reply) = round_trip(&running.telegram, &admin, &format!("/{command}")).await?;
+            if round >= plan.command_warmup {
+                samples.entry(metric).or_default().push(latency);
+            }
+            replies.insert(metric, reply);
+        }
+    }
+    running.stop().await?;
+    for (metric, command) in active {
+        let v = samples.remove(metric).unwrap_or_default();
+        let reply = replies.remove(metric).unwrap_or_default();
+        let first_line: String = reply.lines().next().unwrap_or("").chars().take(80).collect();
+        let mut m = Measured::new(metric, v.clone())
+            .component("command", format!("/{command}"))
+            .component("db_rows", plan.bot_rows)
+            .component("reply_bytes", reply.len())
+            .component("reply_first_line", first_line)
+            .component("warmup_discarded", plan.command_warmup);
+        if let Some(h) = harness {
+            m = m.component("harness_round_trip_median", h.median);
+        }
+        if let Some(s) = Summary::of(&v) {
+            let harness_text = harness
+                .map(|h| format!(" The harness alone (servers + HTTP, a trivial client instead of the bot) takes {} of that, so the bot's own share is about {}.", ms(h.median), ms((s.median - h.median).max(0.0))))
+                .unwrap_or_default();
+            m = m.analysis(format!(
+                "/{command} round trip: median {}, p99 {}, {:.0}× under the Python bot's ~500 ms; {}.{harness_text}",
+                ms(s.median),
+                ms(s.p99),
+                0.5 / s.median,
+                spread(&s)
+            ));
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// 5, 50 and 500 commands in flight from [`USERS`] users at once, every one answered; then
+/// the bot's own worst event-loop stall from its BOT_METRICS file.
+pub async fn concurrency(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, SuiteError> {
+    let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
+    let tg = &running.telegram;
+    let users: Vec<ScriptedUser> = (0..USERS).map(|i| tg.user(ADMIN + i)).collect();
+    // Warm-up: one command per user, so every chat and the HTTP pool exist before measuring.
+    for u in &users {
+        round_trip(tg, u, "/stats").await?;
+    }
+    let mut levels = serde_json::Map::new();
+    let mut at_top: Vec<f64> = Vec::new();
+    let top = plan.concurrency.iter().map(|l| l.0).max().unwrap_or(0);
+    for &(n, rounds) in &plan.concurrency {
+        let mut lat = Vec::new();
+        let mut wall = Vec::new();
+        for _ in 0..rounds {
+            let (l, w) = burst(tg, &users, n).await?;
+            lat.extend(l);
+            wall.push(w);
+        }
+        if let Some(s) = Summary::of(&lat) {
+            levels.insert(
+                format!("in_flight_{n}"),
+                json!({"median": s.median, "p95": s.p95, "p99": s.p99, "max": s.max, "n": s.n, "rounds": rounds,
+                       "all_answered": true, "burst_wall_median_s": median(&wall)}),
+            );
+        }
+        if n == top {
+            at_top = lat;
+        }
+    }
+    let (_, exit) = running.bot.terminate(EXIT_TIMEOUT).await.map(|(d, s)| (d, describe_exit(&s)))?;
+    let bot_metrics = running.data.read_metrics();
+    running.telegram.shutdown().await;
+    running.tmdb.shutdown().await;
+
+    let mut out = Vec::new();
+    let s = Summary::of(&at_top);
+    let mut m = Measured::new("concurrent_commands", at_top.clone())
+        .component("levels", json!(levels))
+        .component("command", "/stats, spread over 100 users (the dispatcher serialises each chat)")
+        .component("db_rows", plan.bot_rows);
+    let mut p = Measured::new("concurrent_commands_p99", s.map(|s| vec![s.p99]).unwrap_or_default()).component("levels", json!(levels));
+    if let Some(s) = s {
+        let low = levels.get("in_flight_5").and_then(|v| v["median"].as_f64());
+        let growth = low.map(|l| format!(" (with 5 in flight: median {}; ×{:.1} at {top})", ms(l), s.median / l)).unwrap_or_default();
+        m = m.analysis(format!(
+            "{top} commands in flight, all answered: median {}{growth}, p99 {}; {}. Growth with load is queueing: per chat in the dispatcher, and behind anything that blocks a runtime worker.",
+            ms(s.median),
+            ms(s.p99),
+            spread(&s)
+        ));
+        p = p.analysis(format!(
+            "the p99 of the {} replies with {top} in flight: {} (one figure per suite run, so n = 1; the samples are in concurrent_commands).",
+            s.n,
+            ms(s.p99)
+        ));
+    }
+    out.push(m);
+    out.push(p);
+    let lag = bot_metrics.as_ref().and_then(|ms| ms.iter().find(|m| m.name == "event_loop_lag_max").cloned());
+    out.push(match lag {
+        Some(l) if l.unit == "s" => Measured::new("event_loop_lag_max", vec![l.value])
+            .component("source", "METRIC:event_loop_lag_max from the bot's BOT_METRICS file, written at exit")
+            .component("bot_exit", exit)
+            .analysis(format!(
+                "the worst stall of the bot's event loop over its whole run (warm-up and the bursts of up to {top} commands): {}.",
+                ms(l.value)
+            )),
+        Some(l) => Measured::unavailable("event_loop_lag_max", format!("the bot reported event_loop_lag_max in {:?}, not in seconds", l.unit)),
+        None if bot_metrics.is_none() => Measured::unavailable(
+            "event_loop_lag_max",
+            "the bot wrote no BOT_METRICS file at exit: this build does not have the measurement hook",
+        ),
+        None => Measured::unavailable("event_loop_lag_max", "the bot's BOT_METRICS file has no event_loop_lag_max line"),
+    });
+    Ok(out)
+}
+
+/// Sends `n` /stats commands at once, round-robin over the users, and waits for every
+/// reply. Each reply is matched to its command by order within its chat (the dispatcher
+/// answers one chat's updates in order). Returns each command's latency and the burst's
+/// wall time.
+async fn burst(tg: &TelegramServer, users: &[ScriptedUser], n: usize) -> Result<(Vec<f64>, f64), SuiteError> {
+    tg.clear_calls();
+    let seen = tg.bot_events().len();
+    let mut sent: BTreeMap<i64, Vec<Instant>> = BTreeMap::new();
+    let began = Instant::now();
+    for i in 0..n {
+        let u = &users[i % users.len()];
+        let at = Instant::now();
+        u.send_text("/stats");
+        sent.entry(u.id()).or_default().push(at);
+    }
+    wait_for_events(tg, seen, n, REPLY_TIMEOUT).await?;
+    let wall = began.elapsed().as_secs_f64();
+    let mut replies: BTreeMap<i64, Vec<Instant>> = BTreeMap::new();
+    for c in tg.calls_of("sendMessage") {
+        if let Some(chat) = chat_of(&c.params) {
+            replies.entry(chat).or_default().push(c.at);
+        }
+    }
+    let mut lat = Vec::with_capacity(n);
+    for (chat, sends) in &sent {
+        let answers = replies.get(chat).map(Vec::as_slice).unwrap_or_default();
+        if answers.len() < sends.len() {
+            return Err(SuiteError::Stuck { what: format!("chat {chat}: {} commands, {} replies", sends.len(), answers.len()) });
+        }
+        for (s, a) in sends.iter().zip(answers) {
+            lat.push(a.saturating_duration_since(*s).as_secs_f64());
+        }
+    }
+    Ok((lat, wall))
+}
+
+/// Thousands of commands in batches, RSS after each batch: the bot's memory after them and
+/// its growth per 1,000 commands (least squares over the checkpoints). A warm-up batch
+/// runs first, so one-time allocations (pools, caches filling, lazy subsystems) are not
+/// counted as growth.
+pub async fn memory(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>) -> Result<Vec<Measured>, SuiteError> {
+    let mix: Vec<&str> = ["start", "help", "stats", "queue", "history", "users"]
+        .into_iter()
+        .filter(|c| offered(menu, c).is_ok())
+        .collect();
+    let mut finals = Vec::new();
+    let mut slopes = Vec::new();
+    let mut checkpoints_json = Vec::new();
+    let mut stops = Vec::new();
+    for _ in 0..plan.memory_runs {
+        let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
+        let tg = &running.telegram;
+        let users: Vec<ScriptedUser> = (0..USERS).map(|i| tg.user(ADMIN + i)).collect();
+        let mut sent = 0usize;
+        let mut run_batch = |count: usize| {
+            let texts: Vec<String> = (0..count).map(|k| format!("/{}", mix[(sent + k) % mix.len()])).collect();
+            sent += count;
+            texts
+        };
+        let warm = run_batch(plan.memory_warmup);
+        send_and_wait(tg, &users, &warm).await?;
+        let mut points = Vec::new();
+        let mut done = 0usize;
+        points.push((0.0, running.bot.rss().unwrap_or(0) as f64));
+        for _ in 0..plan.memory_checkpoints {
+            let batch = run_batch(plan.memory_batch);
+            send_and_wait(tg, &users, &batch).await?;
+            done += batch.len();
+            points.push((done as f64, running.bot.rss().unwrap_or(0) as f64));
+        }
+        let stop = running.stop_noting().await;
+        if !stop.starts_with("exit 0") {
+            eprintln!("perf-suite:   note: {stop}");
+        }
+        stops.push(stop);
+        if let Some(slope) = least_squares_slope(&points) {
+            slopes.push(slope * 1000.0);
+        }
+        if let Some(last) = points.last() {
+            finals.push(last.1);
+        }
+        checkpoints_json.push(json!(points.iter().map(|p| json!({"commands": p.0, "rss_bytes": p.1})).collect::<Vec<_>>()));
+    }
+    let total = plan.memory_checkpoints * plan.memory_batch;
+    let mut after = Measured::new("memory_after_commands", finals.clone())
+        .component("commands_after_warmup", total)
+        .component("warmup_commands", plan.memory_warmup)
+        .component("command_mix", json!(mix))
+        .component("checkpoints", json!(checkpoints_json))
+        .component("bot_stop", json!(stops));
+    if let Some(s) = Summary::of(&finals) {
+        after = after.analysis(format!(
+            "after {} warm-up and {total} measured commands (sent {} at a time, spread over {USERS} users): median {}; {}.",
+            plan.memory_warmup,
+            plan.memory_batch,
+            human(s.median, "bytes"),
+            spread(&s)
+        ));
+    }
+    let mut growth = Measured::new("memory_growth", slopes.clone())
+        .component("method", "least-squares slope of VmRSS over the command count, after the warm-up, in bytes per 1,000 commands")
+        .component("checkpoints", json!(checkpoints_json));
+    if let Some(s) = Summary::of(&slopes) {
+        // RSS moves in pages: a slope under a page per thousand commands is noise.
+        let verdict = if s.median.abs() < 4096.0 {
+            "flat: under one 4 KiB page per 1,000 commands, no sign of a leak"
+        } else if s.median > 0.0 {
+            "growing: memory keeps rising with the command count; look for per-update state that is never dropped"
+        } else {
+            "shrinking: the allocator gave memory back after the warm-up"
+        };
+        growth = growth.analysis(format!(
+            "{} per 1,000 commands over {} checkpoints of {} commands: {verdict}.",
+            human(s.median, "bytes"),
+            plan.memory_checkpoints,
+            plan.memory_batch
+        ));
+    }
+    Ok(vec![after, growth])
+}
+
+/// Sends the texts, spread over the users, and waits until the bot has answered them all.
+async fn send_and_wait(tg: &TelegramServer, users: &[ScriptedUser], texts: &[String]) -> Result<(), SuiteError> {
+    tg.clear_calls();
+    let seen = tg.bot_events().len();
+    for (i, t) in texts.iter().enumerate() {
+        users[i % users.len()].send_text(t);
+    }
+    wait_for_events(tg, seen, texts.len(), REPLY_TIMEOUT * 2).await?;
+    Ok(())
+}
+
+/// Waits until the bot has done `n` things in chats after the first `seen`. Follows the
+/// log by its tail only: cloning the whole log at every wake would load the suite's core,
+/// the one the server records arrival times on.
+async fn wait_for_events(tg: &TelegramServer, seen: usize, n: usize, timeout: Duration) -> Result<(), SuiteError> {
+    let deadline = Instant::now() + timeout;
+    let mut count = seen;
+    while count - seen < n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(SuiteError::Stuck { what: format!("only {} of {n} commands were answered within {timeout:?}", count - seen) });
+        }
+        count += tg.bot_events_after(count, left).await.len();
+    }
+    Ok(())
+}
+
+/// Whether the bot downloads: a document is sent, and a bot that downloads asks getFile
+/// for it. Judged from the bot's behaviour, not from its words. Returns `Err(reason)` when
+/// it does not.
+pub async fn downloads(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, SuiteError> {
+    let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
+    let admin = running.telegram.user(ADMIN);
+    admin
+        .send_document(DocumentSpec::generated("Some.Movie.2010.1080p.BluRay.x264-GROUP.mkv", 1 << 20))
+        .await
+        .map_err(|e| SuiteError::Io { what: "sending a document to the bot".into(), source: e })?;
+    let asked = running.telegram.wait_for_call("getFile", Duration::from_secs(3)).await.is_ok();
+    let reply = admin.next_bot_message(|_| true, Duration::from_secs(3)).await.map(|m| m.text).unwrap_or_default();
+    running.stop().await?;
+    let reason = if asked {
+        "the bot downloads (it called getFile for a sent document), but this suite does not measure downloads yet: the measurement is still to be written".to_owned()
+    } else {
+        format!(
+            "the bot does not download yet: it did not call getFile within 3 s of receiving a document (it replied {:?})",
+            reply.chars().take(100).collect::<String>()
+        )
+    };
+    Ok(vec![
+        Measured::unavailable("download_throughput", reason.clone()),
+        Measured::unavailable("memory_during_download", reason.clone()),
+        Measured::unavailable("shutdown_busy", format!("needs downloads running; {reason}")),
+    ])
+}

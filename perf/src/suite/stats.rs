@@ -1,0 +1,280 @@
+//! The suite's arithmetic: the summary of a sample set (median, p95, p99, min, max, n), a
+//! bootstrap 95% confidence interval for the ratio of two medians (what `comparison.json`
+//! reports), and the least-squares slope the leak check uses.
+//!
+//! Percentiles use the nearest-rank definition: the p-th percentile of n sorted samples is
+//! the sample at rank ⌈p/100 · n⌉ (1-based). It is always one of the measured values, never
+//! an interpolation between two, so a p95 can be looked up in the raw samples. The median is
+//! the usual one: the middle sample, or the mean of the two middle samples when n is even.
+
+use serde::Serialize;
+
+/// The summary CONTRACT.md asks for, plus p99 (the project's latency goals are p99s).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    pub median: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub min: f64,
+    pub max: f64,
+    pub n: usize,
+}
+
+impl Summary {
+    /// The summary of `samples`; `None` when there are none (or only NaNs, which are dropped:
+    /// a NaN is a measurement that failed, not a value).
+    pub fn of(samples: &[f64]) -> Option<Summary> {
+        let mut sorted: Vec<f64> = samples.iter().copied().filter(|x| !x.is_nan()).collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_by(f64::total_cmp);
+        Some(Summary {
+            median: median_sorted(&sorted),
+            p95: percentile_sorted(&sorted, 95.0),
+            p99: percentile_sorted(&sorted, 99.0),
+            min: sorted[0],
+            max: sorted[sorted.len() - 1],
+            n: sorted.len(),
+        })
+    }
+
+    /// The statistic a target names (`median`, `p95`, `p99`, `min`, `max`).
+    pub fn stat(&self, name: &str) -> Option<f64> {
+        match name {
+            "median" => Some(self.median),
+            "p95" => Some(self.p95),
+            "p99" => Some(self.p99),
+            "min" => Some(self.min),
+            "max" => Some(self.max),
+            _ => None,
+        }
+    }
+}
+
+/// The median of sorted, non-empty samples.
+fn median_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// The median of `samples` (any order); `None` when empty.
+pub fn median(samples: &[f64]) -> Option<f64> {
+    let mut sorted = samples.to_vec();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    Some(median_sorted(&sorted))
+}
+
+/// Nearest-rank percentile of sorted, non-empty samples: rank ⌈p/100 · n⌉, at least 1.
+fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    let rank = ((p / 100.0) * n as f64).ceil() as usize;
+    sorted[rank.clamp(1, n) - 1]
+}
+
+/// The nearest-rank percentile of `samples` (any order); `None` when empty.
+pub fn percentile(samples: &[f64], p: f64) -> Option<f64> {
+    let mut sorted = samples.to_vec();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    Some(percentile_sorted(&sorted, p))
+}
+
+/// SplitMix64: a tiny seeded generator, so a bootstrap gives the same interval on every run
+/// for the same data (a reader re-running the comparison gets the same figures).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform index below `n` (n > 0). Lemire's multiply-shift: the bias is below 2⁻³²
+    /// for the sample counts used here.
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+    }
+}
+
+/// A ratio of medians with its bootstrap confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RatioCi {
+    /// `median(a) / median(b)`.
+    pub ratio: f64,
+    /// The 2.5th and 97.5th percentiles of the resampled ratios.
+    pub ci95: [f64; 2],
+    /// True when the interval excludes 1.
+    pub significant: bool,
+}
+
+/// The ratio `median(a) / median(b)` and its 95% percentile-bootstrap interval: each of
+/// `resamples` rounds draws n samples with replacement from each set independently and
+/// takes the ratio of their medians. Seeded, so the same data give the same interval.
+/// `None` when either set is empty or a median is zero (the ratio would not be finite).
+pub fn bootstrap_ratio_ci(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> Option<RatioCi> {
+    let (ma, mb) = (median(a)?, median(b)?);
+    if mb == 0.0 {
+        return None;
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut ratios = Vec::with_capacity(resamples);
+    let mut ra = vec![0.0; a.len()];
+    let mut rb = vec![0.0; b.len()];
+    for _ in 0..resamples {
+        for x in ra.iter_mut() {
+            *x = a[rng.below(a.len())];
+        }
+        for x in rb.iter_mut() {
+            *x = b[rng.below(b.len())];
+        }
+        ra.sort_by(f64::total_cmp);
+        rb.sort_by(f64::total_cmp);
+        let den = median_sorted(&rb);
+        if den != 0.0 {
+            ratios.push(median_sorted(&ra) / den);
+        }
+    }
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ci95 = [
+        percentile_sorted(&ratios, 2.5),
+        percentile_sorted(&ratios, 97.5),
+    ];
+    Some(RatioCi {
+        ratio: ma / mb,
+        ci95,
+        significant: ci95[0] > 1.0 || ci95[1] < 1.0,
+    })
+}
+
+/// The least-squares slope of y over x (the leak check: bytes of RSS per command).
+/// `None` with fewer than two points or when every x is the same.
+pub fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    Some(sxy / sxx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_summary(samples: &[f64], expected: (f64, f64, f64, f64, f64, usize)) {
+        let s = Summary::of(samples).expect("non-empty");
+        assert_eq!(
+            (s.median, s.p95, s.p99, s.min, s.max, s.n),
+            expected,
+            "summary of {samples:?}"
+        );
+    }
+
+    #[test]
+    fn summary_on_known_data() {
+        // 1..=100: median between 50 and 51; nearest rank p95 = 95th value, p99 = 99th.
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        check_summary(&hundred, (50.5, 95.0, 99.0, 1.0, 100.0, 100));
+        // Order does not matter.
+        let mut reversed = hundred.clone();
+        reversed.reverse();
+        check_summary(&reversed, (50.5, 95.0, 99.0, 1.0, 100.0, 100));
+        // Odd count: the middle one; with 5 samples p95 = rank ceil(4.75) = 5.
+        check_summary(&[3.0, 1.0, 2.0, 5.0, 4.0], (3.0, 5.0, 5.0, 1.0, 5.0, 5));
+        // 20 samples: p95 = rank 19.
+        let twenty: Vec<f64> = (1..=20).map(f64::from).collect();
+        check_summary(&twenty, (10.5, 19.0, 20.0, 1.0, 20.0, 20));
+        check_summary(&[7.0], (7.0, 7.0, 7.0, 7.0, 7.0, 1));
+        // NaN marks a failed measurement and is left out.
+        check_summary(&[f64::NAN, 2.0, 4.0], (3.0, 4.0, 4.0, 2.0, 4.0, 2));
+        assert_eq!(Summary::of(&[]), None);
+        assert_eq!(Summary::of(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn percentile_edges() {
+        assert_eq!(percentile(&[10.0, 20.0, 30.0], 0.0), Some(10.0));
+        assert_eq!(percentile(&[10.0, 20.0, 30.0], 100.0), Some(30.0));
+        assert_eq!(percentile(&[10.0, 20.0, 30.0], 50.0), Some(20.0));
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(median(&[4.0, 1.0]), Some(2.5));
+    }
+
+    #[test]
+    fn least_squares_slope_on_known_lines() {
+        // y = 3x + 2 exactly.
+        let line: Vec<(f64, f64)> = (0..10).map(|x| (x as f64, 3.0 * x as f64 + 2.0)).collect();
+        let slope = least_squares_slope(&line).unwrap();
+        assert!((slope - 3.0).abs() < 1e-12, "{slope}");
+        // Alternating noise around a flat line: a small slope, known exactly.
+        let flat = [(0.0, 1.0), (1.0, -1.0), (2.0, 1.0), (3.0, -1.0), (4.0, 1.0), (5.0, -1.0)];
+        let s = least_squares_slope(&flat).unwrap();
+        // By hand: mx = 2.5, Σ(x-mx)·y = -2.5+1.5-0.5-0.5+1.5-2.5 = -3, Σ(x-mx)² = 17.5.
+        assert!((s - (-3.0 / 17.5)).abs() < 1e-12, "{s}");
+        assert_eq!(least_squares_slope(&[(1.0, 1.0)]), None);
+        assert_eq!(least_squares_slope(&[(1.0, 1.0), (1.0, 5.0)]), None);
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_brackets_the_ratio() {
+        // b is a exactly doubled: every resample's ratio of medians is near 0.5.
+        let a: Vec<f64> = (1..=50).map(f64::from).collect();
+        let b: Vec<f64> = a.iter().map(|x| x * 2.0).collect();
+        let r = bootstrap_ratio_ci(&a, &b, 2_000, 7).unwrap();
+        assert_eq!(r.ratio, 0.5);
+        assert!(r.ci95[0] <= 0.5 && 0.5 <= r.ci95[1], "{r:?}");
+        assert!(r.ci95[1] < 1.0 && r.significant, "{r:?}");
+        // Same seed, same interval.
+        assert_eq!(bootstrap_ratio_ci(&a, &b, 2_000, 7), Some(r));
+    }
+
+    #[test]
+    fn bootstrap_of_one_distribution_is_not_significant() {
+        // Two interleaved halves of the same uniform data: the interval must contain 1.
+        let all: Vec<f64> = (1..=200).map(f64::from).collect();
+        let a: Vec<f64> = all.iter().copied().step_by(2).collect();
+        let b: Vec<f64> = all.iter().copied().skip(1).step_by(2).collect();
+        let r = bootstrap_ratio_ci(&a, &b, 10_000, 42).unwrap();
+        assert!(r.ci95[0] < 1.0 && r.ci95[1] > 1.0, "{r:?}");
+        assert!(!r.significant);
+        assert_eq!(bootstrap_ratio_ci(&[], &b, 10, 1), None);
+        assert_eq!(bootstrap_ratio_ci(&a, &[0.0], 10, 1), None);
+    }
+
+    #[test]
+    fn splitmix_indices_stay_in_range_and_cover_it() {
+        let mut rng = SplitMix64::new(1);
+        let mut seen = [0usize; 7];
+        for _ in 0..7_000 {
+            seen[rng.below(7)] += 1;
+        }
+        assert!(seen.iter().all(|&c| c > 800 && c < 1_200), "{seen:?}");
+    }
+}
