@@ -78,7 +78,7 @@ pub const METRICS: &[MetricDef] = &[
         "one mutex and two fsyncs per write in the baseline; with group commit, writers share one fsync per group"),
     def("shutdown_idle", "s", true,
         "a restart (deploy, reboot) waits for the old process to go: the bot must release its resources and exit promptly",
-        "stopping the long poll (teloxide's listener waits for its in-flight getUpdates to come back), closing the database (flush and fsync), runtime shutdown"),
+        "stopping the long poll (teloxide drops the in-flight getUpdates and confirms the last update with one getUpdates of timeout 0), closing the database (flush and fsync), runtime shutdown"),
     def("shutdown_busy", "s", true,
         "shutting down with downloads running must stop them at a safe point, keep the queue, and still exit promptly",
         "cancelling running downloads at a safe point, recording their state in the queue, then the idle shutdown's steps"),

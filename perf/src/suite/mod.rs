@@ -13,10 +13,12 @@
 //! and the bot on the others, so the two do not steal each other's time slices; on one CPU
 //! nothing is pinned and the report says so.
 
+pub mod compare;
 pub mod db;
 pub mod e2e;
 pub mod fixture;
 pub mod harness;
+pub mod html;
 pub mod metric;
 pub mod process;
 pub mod report;
@@ -53,6 +55,14 @@ pub enum SuiteError {
     Db(#[from] bot_db::Error),
     #[error("unknown metric {0:?} in --only (the names are CONTRACT.md's)")]
     UnknownMetric(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl SuiteError {
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> SuiteError {
+        SuiteError::Io { what: format!("{}", path.display()), source }
+    }
 }
 
 /// How the suite was asked to run.
@@ -68,6 +78,8 @@ pub struct SuiteOptions {
     pub targets: Option<PathBuf>,
     /// Pin the bot and the suite to different CPUs when there are two or more.
     pub pin: bool,
+    /// The cargo features the bot was built with, for the reports (the xtask knows them).
+    pub bot_features: Vec<String>,
 }
 
 /// Sample counts and sizes: `--quick` or the full run.

@@ -85,6 +85,7 @@ pub fn results_json(r: &Report) -> Value {
         "suite": "perf e2e",
         "variant": r.options.variant,
         "bot": r.options.bot.display().to_string(),
+        "bot_features": r.options.bot_features,
         "perf_features": perf_features(),
         "quick": r.options.quick,
         "machine": r.machine,

@@ -110,7 +110,7 @@ impl SplitMix64 {
     /// A uniform index below `n` (n > 0). Lemire's multiply-shift: the bias is below 2⁻³²
     /// for the sample counts used here.
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
