@@ -1,9 +1,11 @@
 //! `cargo xtask perf ...`: build variants of the bot, run the perf suite on each, and
 //! hand the results to the suite's `merge` and `compare` (the statistics live in `perf`).
 //!
-//! Each variant builds in its own target directory (`target/perf-build/<variant>`), so
-//! switching between them never evicts the other's build, and its binaries are copied to
-//! `target/perf/<variant>/`. Rounds of the suite alternate between the variants
+//! Variants build in one target directory of their own, `target/perf-build`, apart from
+//! the developer's `target/release`. Sharing it evicts nothing: cargo keys every artifact
+//! by its feature set, so the variants' builds of bot-db, bot and perf sit side by side and
+//! the dependencies compile once. Only the final binaries share a path, and each is copied
+//! to `target/perf/<variant>/` as soon as it is built. Rounds of the suite alternate between the variants
 //! (A B A B …), so a drift of the machine (another job, thermal throttling) hits both alike.
 
 use std::time::Instant;
@@ -139,7 +141,7 @@ fn measure(sh: &Shell, variants: &[Variant], args: &RunArgs) -> anyhow::Result<(
 fn build(sh: &Shell, v: &Variant) -> anyhow::Result<()> {
     let _s = Section::new(format!("build {}", v.name));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let target_dir = format!("target/perf-build/{}", v.name);
+    let target_dir = "target/perf-build";
     let features = v.cargo_features();
     cmd!(sh, "{cargo} build --release --locked -p bot -p perf --bin bot --bin perf-suite --target-dir {target_dir} {features...}")
         .run()

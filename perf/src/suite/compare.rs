@@ -305,3 +305,80 @@ fn test_summary(c: &Value, a: &Value, b: &Value) -> Value {
         "comparison": {"significantly_better": significant(true), "significantly_worse": significant(false)},
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metric(name: &str, unit: &str, lower: bool, samples: &[f64]) -> Value {
+        let s = Summary::of(samples);
+        json!({
+            "name": name, "unit": unit, "lower_is_better": lower, "available": s.is_some(),
+            "median": s.map_or(0.0, |s| s.median), "p95": s.map_or(0.0, |s| s.p95), "p99": s.map_or(0.0, |s| s.p99),
+            "min": s.map_or(0.0, |s| s.min), "max": s.map_or(0.0, |s| s.max), "n": s.map_or(0, |s| s.n),
+            "samples": samples, "components": {}, "analysis": if s.is_some() { "measured" } else { "unavailable: not built yet" },
+            "targets": {"original": [], "project": [], "original_met": null, "project_met": null},
+        })
+    }
+
+    fn results(dir: &Path, variant: &str, metrics: Vec<Value>) {
+        std::fs::create_dir_all(dir).unwrap();
+        let r = json!({"variant": variant, "bot_features": [], "quick": true, "machine": {}, "metrics": metrics});
+        std::fs::write(dir.join("performance_e2e_results.json"), r.to_string()).unwrap();
+    }
+
+    #[test]
+    fn merge_pools_the_rounds_samples() {
+        let dir = tempfile::tempdir().unwrap();
+        let (r1, r2, out) = (dir.path().join("1"), dir.path().join("2"), dir.path().join("out"));
+        results(&r1, "baseline", vec![metric("warm_start", "s", true, &[1.0, 2.0, 3.0])]);
+        results(&r2, "baseline", vec![metric("warm_start", "s", true, &[4.0, 5.0])]);
+        let files = [r1.join("performance_e2e_results.json"), r2.join("performance_e2e_results.json")];
+        merge(&files, &out, &Targets::builtin().unwrap()).unwrap();
+        let merged = read_json(&out.join("performance_e2e_results.json")).unwrap();
+        let m = &merged["metrics"][0];
+        assert_eq!((m["n"].as_u64(), m["median"].as_f64(), m["max"].as_f64()), (Some(5), Some(3.0), Some(5.0)));
+        assert_eq!(m["components"]["round_medians"], json!([2.0, 4.5]));
+        assert_eq!(m["targets"]["original_met"], json!(false), "1.5 s start-up target recomputed on the pooled median");
+        assert_eq!(merged["rounds"], 2);
+    }
+
+    #[test]
+    fn compare_reads_every_ratio_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, out) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("out"));
+        let slow: Vec<f64> = (0..20).map(|i| 10.0 + f64::from(i % 3)).collect();
+        let fast: Vec<f64> = (0..20).map(|i| 5.0 + f64::from(i % 3) / 2.0).collect();
+        let same: Vec<f64> = (0..20).map(|i| 7.0 + f64::from(i % 5)).collect();
+        results(&a, "baseline", vec![
+            metric("warm_start", "s", true, &slow),
+            metric("db_write_throughput", "ops/s", false, &fast),
+            metric("command_help", "s", true, &same),
+            metric("shutdown_busy", "s", true, &[]),
+            metric("db_read", "s", true, &fast),
+        ]);
+        results(&b, "optimized", vec![
+            metric("warm_start", "s", true, &fast),
+            metric("db_write_throughput", "ops/s", false, &slow),
+            metric("command_help", "s", true, &same),
+            metric("shutdown_busy", "s", true, &[]),
+            metric("db_read", "s", true, &slow),
+        ]);
+        let c = compare(&a, &b, &out, Some(10.0)).unwrap();
+        let m = |i: usize| &c.json["metrics"][i];
+        // Lower is better and b is faster: ratio above 1. Higher is better and b is higher: above 1 too.
+        assert!(m(0)["ratio"].as_f64().unwrap() > 1.9 && m(0)["significant"] == true, "{}", m(0));
+        assert!(m(1)["ratio"].as_f64().unwrap() > 1.9 && m(1)["significant"] == true, "{}", m(1));
+        assert_eq!((m(2)["ratio"].as_f64(), m(2)["significant"].as_bool()), (Some(1.0), Some(false)));
+        assert!(m(2)["analysis"].as_str().unwrap().starts_with("no significant difference"));
+        assert_eq!((m(3)["available"].as_bool(), m(3)["ratio"].is_null()), (Some(false), true));
+        assert!(m(3)["analysis"].as_str().unwrap().contains("not built yet"));
+        assert_eq!(c.regressions, ["db_read"], "b is 2× slower on db_read: beyond 10%");
+        assert_eq!(m(0)["baseline"]["n"], 20);
+        for file in ["comparison.json", "comparison.md", "report.html", "performance_test_summary.json"] {
+            assert!(out.join(file).exists(), "{file}");
+        }
+        let summary = read_json(&out.join("performance_test_summary.json")).unwrap();
+        assert_eq!(summary["comparison"], json!({"significantly_better": 2, "significantly_worse": 1}));
+    }
+}
