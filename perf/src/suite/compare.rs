@@ -18,6 +18,9 @@ use super::targets::Targets;
 use super::SuiteError;
 
 const RESAMPLES: usize = 10_000;
+/// Fewer samples than this in either variant, and a bootstrap interval says nothing (one
+/// sample resamples to itself): the ratio is given without one, never as significant.
+const MIN_SAMPLES_FOR_CI: usize = 5;
 const SEED: u64 = 0x5eed_c0de;
 
 fn read_json(path: &Path) -> Result<Value, SuiteError> {
@@ -143,7 +146,8 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
         row.insert("what".into(), json!(def.map_or("", |d| d.what)));
         row.insert("components".into(), json!({ name_a.clone(): ma["components"], name_b.clone(): mb["components"] }));
         let (sa, sb) = (samples(ma), samples(mb));
-        let ci = if !both {
+        let too_few = sa.len().min(sb.len()) < MIN_SAMPLES_FOR_CI;
+        let ci = if !both || too_few {
             None
         } else if lower {
             bootstrap_ratio_ci(&sa, &sb, RESAMPLES, SEED)
@@ -161,6 +165,25 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
                 row.insert("ci95".into(), Value::Null);
                 row.insert("significant".into(), json!(false));
                 format!("not compared: {reason}")
+            }
+            (None, true) if too_few => {
+                let (med_a, med_b) = (ma["median"].as_f64().unwrap_or(0.0), mb["median"].as_f64().unwrap_or(0.0));
+                let ratio = match (lower, med_a, med_b) {
+                    (true, a, b) if b != 0.0 => Some(a / b),
+                    (false, a, b) if a != 0.0 => Some(b / a),
+                    _ => None,
+                };
+                row.insert("ratio".into(), json!(ratio));
+                row.insert("ci95".into(), Value::Null);
+                row.insert("significant".into(), json!(false));
+                format!(
+                    "ratio {} from {} and {} samples: too few for a confidence interval (at least {MIN_SAMPLES_FOR_CI} each), so not called significant; {name_a} {}, {name_b} {}.",
+                    ratio.map_or("not finite".to_owned(), |r| format!("{r:.2}")),
+                    sa.len(),
+                    sb.len(),
+                    human(med_a, &unit),
+                    human(med_b, &unit)
+                )
             }
             (None, true) => {
                 row.insert("ratio".into(), Value::Null);
@@ -246,6 +269,7 @@ pub fn markdown(c: &Value) -> String {
         };
         let ratio = match (m["ratio"].as_f64(), m["ci95"].as_array()) {
             (Some(r), Some(ci)) => format!("{r:.2} ({:.2}–{:.2})", ci[0].as_f64().unwrap_or(0.0), ci[1].as_f64().unwrap_or(0.0)),
+            (Some(r), None) => format!("{r:.2} (no interval: too few samples)"),
             _ => "not compared".to_owned(),
         };
         let met = |v: &Value| match v.as_bool() {
@@ -356,6 +380,7 @@ mod tests {
             metric("command_help", "s", true, &same),
             metric("shutdown_busy", "s", true, &[]),
             metric("db_read", "s", true, &fast),
+            metric("event_loop_lag_max", "s", true, &[0.2]),
         ]);
         results(&b, "optimized", vec![
             metric("warm_start", "s", true, &fast),
@@ -363,6 +388,7 @@ mod tests {
             metric("command_help", "s", true, &same),
             metric("shutdown_busy", "s", true, &[]),
             metric("db_read", "s", true, &slow),
+            metric("event_loop_lag_max", "s", true, &[0.002]),
         ]);
         let c = compare(&a, &b, &out, Some(10.0)).unwrap();
         let m = |i: usize| &c.json["metrics"][i];
@@ -375,6 +401,9 @@ mod tests {
         assert!(m(3)["analysis"].as_str().unwrap().contains("not built yet"));
         assert_eq!(c.regressions, ["db_read"], "b is 2× slower on db_read: beyond 10%");
         assert_eq!(m(0)["baseline"]["n"], 20);
+        // One sample each: a ratio, but no interval and no claim of significance.
+        assert_eq!((m(5)["ratio"].as_f64(), m(5)["ci95"].is_null(), m(5)["significant"].as_bool()), (Some(100.0), true, Some(false)));
+        assert!(m(5)["analysis"].as_str().unwrap().contains("too few for a confidence interval"), "{}", m(5));
         for file in ["comparison.json", "comparison.md", "report.html", "performance_test_summary.json"] {
             assert!(out.join(file).exists(), "{file}");
         }

@@ -118,6 +118,7 @@ table{{border-collapse:collapse;font-size:13px}} td,th{{border:1px solid #ccc;pa
         };
         let ratio = match (m["ratio"].as_f64(), m["ci95"].as_array()) {
             (Some(r), Some(ci)) => format!("{r:.2} ({:.2}–{:.2})", f(&ci[0]), f(&ci[1])),
+            (Some(r), None) => format!("{r:.2} (no interval: too few samples)"),
             _ => "not compared".into(),
         };
         let _ = write!(
