@@ -25,6 +25,9 @@ use crate::redact::{LogRedacted, Redactor};
 use crate::shutdown::Shutdown;
 use crate::timeline::Timeline;
 
+/// How long a graceful shutdown waits for handlers that are still answering.
+const HANDLER_GRACE: Duration = Duration::from_secs(5);
+
 pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyhow::Result<()> {
     let started = Instant::now();
     for (name, dir) in config.folders.named() {
@@ -69,6 +72,7 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
         .error_handler(Arc::new(LogRedacted { redactor: redactor.clone(), what: "a handler failed" }))
         .build();
     let stop_intake = dispatcher.shutdown_token();
+    let shutdown_wait = shutdown.clone();
     let stopper = tokio::spawn(async move {
         shutdown.wait().await;
         // The token refuses while the dispatcher is still starting; it is a moment.
@@ -82,7 +86,15 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     let listener = Polling::builder(bot).build();
     timeline.mark("dispatching");
     let listener_errors = Arc::new(LogRedacted { redactor, what: "getUpdates failed; retrying" });
-    dispatcher.dispatch_with_listener(listener, listener_errors).await;
+    let dispatch = dispatcher.dispatch_with_listener(listener, listener_errors);
+    tokio::select! {
+        () = dispatch => {}
+        // A handler stuck in a slow Telegram request would hold the shutdown for the HTTP
+        // client's whole timeout: give handlers a bounded time, then stop without them.
+        () = async { shutdown_wait.wait().await; tokio::time::sleep(HANDLER_GRACE).await } => {
+            tracing::warn!(grace = ?HANDLER_GRACE, "handlers still busy after the shutdown signal; stopping without them");
+        }
+    }
     stopper.abort();
     // Intake has stopped; the shutdown token already told each download to stop at a
     // safe point. Wait for them, then commit the database.

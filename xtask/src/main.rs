@@ -6,6 +6,8 @@
 //!   both interleaved, and write `target/perf/comparison.{json,md}`, `report.html` and
 //!   `performance_test_summary.json`.
 //! - `cargo xtask perf run --features lazy-init,db-cache`: one variant, any feature set.
+//! - `cargo xtask demo`: the bot against the local servers with a scripted user, the
+//!   conversation printed as it happens, then the library it built. No token needed.
 //!
 //! Every task starts in the workspace root, whatever the caller's folder.
 
@@ -31,6 +33,9 @@ enum Command {
         #[command(subcommand)]
         command: perf::PerfCmd,
     },
+    /// A two-minute look at the bot, without a Telegram token: a scripted user sends a film,
+    /// an episode and a few commands to the real bot running against local servers.
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +54,12 @@ fn try_main() -> anyhow::Result<()> {
     sh.change_dir(project_root());
     match cli.command {
         Command::Perf { command } => command.run(&sh),
+        Command::Demo => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            xshell::cmd!(sh, "{cargo} build --release --locked -p bot -p perf --bin bot --bin demo").run()?;
+            xshell::cmd!(sh, "target/release/demo --bot target/release/bot").run()?;
+            Ok(())
+        }
     }
 }
 

@@ -157,8 +157,16 @@ async fn a_second_signal_exits_at_once() {
     bot.ask(USER, "/start").await;
     // A reply stuck behind a slow Telegram holds up the graceful shutdown...
     bot.telegram.faults().set_latency("sendMessage", Duration::from_secs(30));
+    let before = bot.telegram.calls_of("sendMessage").len();
     bot.telegram.user(USER).send_text("/help");
-    bot.telegram.wait_for_call("sendMessage", crate::harness::WAIT).await.unwrap();
+    // Wait for this reply's sendMessage to arrive (it then hangs for 30 s).
+    for _ in 0..2000 {
+        if bot.telegram.calls_of("sendMessage").len() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(bot.telegram.calls_of("sendMessage").len() > before, "the /help reply never went out");
     bot.signal(libc::SIGTERM);
     tokio::time::sleep(Duration::from_millis(200)).await;
     // ...and the second signal does not wait for it.
@@ -170,4 +178,25 @@ async fn a_second_signal_exits_at_once() {
     telegram.faults().clear();
     let bot = Bot::start_in(telegram, dir, &[]).await;
     assert!(bot.ask(ADMIN, "/users").await.starts_with("👥 2 people"));
+}
+
+#[tokio::test]
+async fn a_handler_stuck_on_telegram_does_not_hold_the_shutdown_forever() {
+    let bot = Bot::start(&[]).await;
+    bot.ask(USER, "/start").await;
+    bot.telegram.faults().set_latency("sendMessage", Duration::from_secs(60));
+    let before = bot.telegram.calls_of("sendMessage").len();
+    bot.telegram.user(USER).send_text("/help");
+    for _ in 0..2000 {
+        if bot.telegram.calls_of("sendMessage").len() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    bot.signal(libc::SIGTERM);
+    // Exits after the bounded grace (5 s), well before the 60 s request would end.
+    let (status, log, _, dir) = bot.exit().await;
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("handlers still busy"), "{log}");
+    assert!(!dir.path().join("library/db.json.journal").exists(), "the database was still closed properly");
 }
