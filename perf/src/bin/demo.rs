@@ -77,7 +77,7 @@ async fn run() -> anyhow::Result<()> {
     println!("The bot is ready {:.1} ms after it started.\n", (ready - started).as_secs_f64() * 1e3);
 
     let mut seen = 0;
-    say(&format!("/start"));
+    say("/start");
     user.send_command("start");
     seen = show_until(&telegram, seen, |e| e.message.text.contains("/help")).await?;
 
