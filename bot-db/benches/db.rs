@@ -18,7 +18,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bot_db::{Db, DownloadOutcome, Method, Options, OrganizedEntry};
+use bot_db::fixture::{self, new_entry as entry, row_path};
+use bot_db::{Db, DownloadOutcome, Options};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
 
@@ -33,38 +34,10 @@ fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
-fn row_path(i: usize) -> String {
-    format!("/data/jellyfin/Downloads/Some.Movie.Title.{i}.2010.1080p.BluRay.x264-GROUP.mkv")
-}
-
 /// Writes a TinyDB file with `rows` organized files, 100 users and their stats, the way
-/// the Python bot lays it out.
+/// the Python bot lays it out (`bot_db::fixture`, shared with the perf suite).
 fn write_fixture(path: &Path, rows: usize) {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(rows * 400);
-    s.push_str("{\"_default\": {}, \"users\": {");
-    for u in 0..100 {
-        let sep = if u > 0 { ", " } else { "" };
-        write!(s, "{sep}\"{}\": {{\"id\": {}}}", u + 1, 1_000_000 + u).unwrap();
-    }
-    s.push_str("}, \"stats\": {\"1\": {\"type\": \"global\", \"files_handled\": 0}}, \"organized\": {");
-    for i in 0..rows {
-        let sep = if i > 0 { ", " } else { "" };
-        write!(
-            s,
-            "{sep}\"{id}\": {{\"path\": \"{path}\", \"new_path\": \"/data/jellyfin/Movies/Some Movie Title {i} (2010)/Some Movie Title {i} (2010) [1080p].mkv\", \
-             \"title\": \"Some Movie Title {i}\", \"category\": \"movie\", \"year\": {year}, \"season\": null, \"episode\": null, \
-             \"resolution\": \"1080p\", \"organized_by\": {user}, \"timestamp\": \"2025-03-01T10:15:30.123456\", \"method\": \"{method}\"}}",
-            id = i + 1,
-            path = row_path(i),
-            year = 1990 + i % 35,
-            user = 1_000_000 + i % 100,
-            method = if i % 10 == 0 { "manual" } else { "auto" },
-        )
-        .unwrap();
-    }
-    s.push_str("}}");
-    std::fs::write(path, s).unwrap();
+    fixture::write_db(path, rows, 1_000_000, 100).unwrap();
 }
 
 /// A fresh copy of the `rows`-row fixture in its own folder.
@@ -73,27 +46,11 @@ struct Fixture {
     path: PathBuf,
 }
 
-fn fixture(template: &Path) -> Fixture {
+fn fresh_copy(template: &Path) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.json");
     std::fs::copy(template, &path).unwrap();
     Fixture { _dir: dir, path }
-}
-
-fn entry(i: usize) -> OrganizedEntry {
-    OrganizedEntry {
-        path: format!("/data/jellyfin/Downloads/new.{i}.mkv"),
-        new_path: Some(format!("/data/jellyfin/Movies/New {i}/New {i}.mkv")),
-        title: Some(format!("New {i}")),
-        category: Some("movie".into()),
-        year: Some(2020),
-        season: None,
-        episode: None,
-        resolution: Some("720p".into()),
-        organized_by: Some(1_000_000),
-        timestamp: Some("2026-12-03T10:00:00".into()),
-        method: Method::Auto,
-    }
 }
 
 fn configure(c: &mut Criterion, rows: usize) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
@@ -118,7 +75,7 @@ fn benches(c: &mut Criterion, templates: &[(usize, PathBuf)]) {
         let mut group = configure(c, rows);
         for options in modes() {
             let mode = options.name();
-            let fx = fixture(template);
+            let fx = fresh_copy(template);
             let db = rt.block_on(Db::open_with(&fx.path, options)).unwrap();
             let known = row_path(rows / 2);
             group.bench_function(BenchmarkId::new("read/is_organized", mode), |b| {
@@ -162,7 +119,7 @@ fn throughput(c: &mut Criterion, rt: &Runtime, rows: usize, template: &Path) {
         if rows >= 100_000 && options == Options::baseline() {
             continue;
         }
-        let fx = fixture(template);
+        let fx = fresh_copy(template);
         let db = rt.block_on(Db::open_with(&fx.path, options)).unwrap();
         group.bench_function(BenchmarkId::new("throughput/64_writers", options.name()), |b| {
             b.to_async(rt).iter_custom(|iters| {
@@ -197,7 +154,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn write_latency(template: &Path) {
     let rt = runtime();
     for options in modes() {
-        let fx = fixture(template);
+        let fx = fresh_copy(template);
         let db = rt.block_on(Db::open_with(&fx.path, options)).unwrap();
         let n = if options == Options::baseline() { 300 } else { 1000 };
         let mut samples: Vec<Duration> = (0..n)
@@ -248,7 +205,7 @@ fn open_cost(template: &Path) {
         let mut times = Vec::new();
         let mut rss = Vec::new();
         for _ in 0..5 {
-            let fx = fixture(template);
+            let fx = fresh_copy(template);
             let out = std::process::Command::new(std::env::current_exe().unwrap())
                 .arg(options.name())
                 .env(OPEN_CHILD, &fx.path)

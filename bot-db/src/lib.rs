@@ -31,6 +31,7 @@ mod batch;
 mod cache;
 mod disk;
 mod error;
+pub mod fixture;
 mod format;
 mod records;
 

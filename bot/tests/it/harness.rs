@@ -110,6 +110,20 @@ impl Bot {
         }
     }
 
+    /// Sends `text` as `user` and waits until the reply's sendMessage reaches the server
+    /// (not its answer: the tests that use this make the server slow to answer).
+    pub async fn send_and_wait_for_reply_call(&self, user: i64, text: &str) {
+        let before = self.telegram.calls_of("sendMessage").len();
+        self.telegram.user(user).send_text(text);
+        for _ in 0..(WAIT.as_millis() / 10) {
+            if self.telegram.calls_of("sendMessage").len() > before {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the reply to {text:?} never went out\n{}", self.log());
+    }
+
     pub fn signal(&self, signal: i32) {
         // SAFETY: kill(2) with a pid we own and a valid signal number.
         unsafe { libc::kill(self.child.0.id() as i32, signal) };

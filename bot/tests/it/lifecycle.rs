@@ -157,16 +157,8 @@ async fn a_second_signal_exits_at_once() {
     bot.ask(USER, "/start").await;
     // A reply stuck behind a slow Telegram holds up the graceful shutdown...
     bot.telegram.faults().set_latency("sendMessage", Duration::from_secs(30));
-    let before = bot.telegram.calls_of("sendMessage").len();
-    bot.telegram.user(USER).send_text("/help");
-    // Wait for this reply's sendMessage to arrive (it then hangs for 30 s).
-    for _ in 0..2000 {
-        if bot.telegram.calls_of("sendMessage").len() > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(bot.telegram.calls_of("sendMessage").len() > before, "the /help reply never went out");
+    // Its sendMessage arrives, then hangs for 30 s.
+    bot.send_and_wait_for_reply_call(USER, "/help").await;
     bot.signal(libc::SIGTERM);
     tokio::time::sleep(Duration::from_millis(200)).await;
     // ...and the second signal does not wait for it.
@@ -185,14 +177,7 @@ async fn a_handler_stuck_on_telegram_does_not_hold_the_shutdown_forever() {
     let bot = Bot::start(&[]).await;
     bot.ask(USER, "/start").await;
     bot.telegram.faults().set_latency("sendMessage", Duration::from_secs(60));
-    let before = bot.telegram.calls_of("sendMessage").len();
-    bot.telegram.user(USER).send_text("/help");
-    for _ in 0..2000 {
-        if bot.telegram.calls_of("sendMessage").len() > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    bot.send_and_wait_for_reply_call(USER, "/help").await;
     bot.signal(libc::SIGTERM);
     // Exits after the bounded grace (5 s), well before the 60 s request would end.
     let (status, log, _, dir) = bot.exit().await;

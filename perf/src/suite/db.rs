@@ -9,10 +9,10 @@
 
 use std::time::Instant;
 
-use bot_db::{Db, Method, Options, OrganizedEntry};
+use bot_db::{Db, Options};
 use serde_json::{json, Map, Value};
 
-use super::fixture::{row_path, write_db};
+use bot_db::fixture::{new_entry as entry, row_path, write_db};
 use super::metric::{human, spread, Measured};
 use super::stats::Summary;
 use super::{Plan, SuiteError};
@@ -21,22 +21,6 @@ use super::{Plan, SuiteError};
 const WRITERS: usize = 64;
 /// The size whose figures are the metrics.
 pub const CONTRACT_ROWS: usize = 10_000;
-
-fn entry(i: usize) -> OrganizedEntry {
-    OrganizedEntry {
-        path: format!("/data/jellyfin/Downloads/new.{i}.mkv"),
-        new_path: Some(format!("/data/jellyfin/Movies/New {i}/New {i}.mkv")),
-        title: Some(format!("New {i}")),
-        category: Some("movie".into()),
-        year: Some(2020),
-        season: None,
-        episode: None,
-        resolution: Some("720p".into()),
-        organized_by: Some(1_000_000),
-        timestamp: Some("2026-12-03T10:00:00".into()),
-        method: Method::Auto,
-    }
-}
 
 /// One size's measurements.
 struct Sized {

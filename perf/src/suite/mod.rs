@@ -16,7 +16,6 @@
 pub mod compare;
 pub mod db;
 pub mod e2e;
-pub mod fixture;
 pub mod harness;
 pub mod html;
 pub mod metric;

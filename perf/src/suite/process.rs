@@ -180,7 +180,7 @@ impl DataDir {
             source: e,
         })?;
         let db = dir.path().join("db.json");
-        super::fixture::write_db(&db, rows, ADMIN, USERS as usize).map_err(|e| SuiteError::Io {
+        bot_db::fixture::write_db(&db, rows, ADMIN, USERS as usize).map_err(|e| SuiteError::Io {
             what: format!("writing {}", db.display()),
             source: e,
         })?;

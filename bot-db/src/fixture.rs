@@ -1,7 +1,8 @@
-//! The database the suite starts the bot with, and the one the `db_*` metrics measure: a
-//! TinyDB 4 file as the Python bot wrote it (the layout of `bot-db/benches/db.rs`), with
-//! `rows` organized files of about 450 bytes each, the suite's users and their statistics.
-//! One layout for both, so a `db_*` figure and a command's cost read the same data.
+//! Test data for measurements: a TinyDB 4 file as the Python bot wrote it, with `rows`
+//! organized files of about 450 bytes each, users and their statistics, and the records a
+//! benchmark inserts. bot-db's benchmarks and the perf suite (its `db_*` metrics, and the
+//! database it starts the bot with) all use these, so their figures read the same data.
+//! Not used by the database itself.
 
 use std::fmt::Write as _;
 use std::io;
@@ -43,6 +44,23 @@ pub fn db_text(rows: usize, first_user: i64, users: usize) -> String {
 
 pub fn write_db(path: &Path, rows: usize, first_user: i64, users: usize) -> io::Result<()> {
     std::fs::write(path, db_text(rows, first_user, users))
+}
+
+/// The `i`-th record a benchmark inserts (distinct paths, realistic sizes).
+pub fn new_entry(i: usize) -> crate::OrganizedEntry {
+    crate::OrganizedEntry {
+        path: format!("/data/jellyfin/Downloads/new.{i}.mkv"),
+        new_path: Some(format!("/data/jellyfin/Movies/New {i}/New {i}.mkv")),
+        title: Some(format!("New {i}")),
+        category: Some("movie".into()),
+        year: Some(2020),
+        season: None,
+        episode: None,
+        resolution: Some("720p".into()),
+        organized_by: Some(1_000_000),
+        timestamp: Some("2026-12-03T10:00:00".into()),
+        method: crate::Method::Auto,
+    }
 }
 
 #[cfg(test)]
