@@ -114,8 +114,16 @@ fn measure(sh: &Shell, variants: &[Variant], args: &RunArgs) -> anyhow::Result<(
     }
     let rounds = args.rounds();
     let quick: Option<&str> = args.quick.then_some("--quick");
+    let (runs, started) = (rounds * variants.len(), Instant::now());
+    let mut done = 0;
     for round in 1..=rounds {
         for v in variants {
+            if done > 0 {
+                // Plain lines, not a redrawn bar: the output is often a CI log.
+                let left = started.elapsed() / done as u32 * (runs - done) as u32;
+                eprintln!("=== progress: {done} of {runs} suite runs done, about {}s left", left.as_secs());
+            }
+            done += 1;
             let _s = Section::new(format!("round {round} of {rounds}: {}", v.name));
             let (name, out) = (&v.name, format!("target/perf/{}/rounds/{round}", v.name));
             let features = v.features.join(",");
