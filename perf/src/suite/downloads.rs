@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 
 use super::e2e::{ms, Running, EXIT_TIMEOUT};
 use super::metric::{human, spread, Measured};
-use super::process::{describe_exit, pin_current_thread, rss_bytes, Launcher, ADMIN};
+use super::process::{describe_exit, pin_current_thread, rss_bytes, Launcher, ADMIN, USERS};
 use super::stats::{median, Summary};
 use super::{Plan, SuiteError};
 use crate::{BotEvent, Call, DocumentSpec, FileMode, ScriptedUser, TelegramOptions, TelegramServer};
@@ -67,6 +67,7 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
 
     let env = [("MAX_CONCURRENT_DOWNLOADS", plan.download_concurrent.to_string())];
     let (cloud, _) = Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
+    let cloud_ready_rss = cloud.bot.rss();
     if let Err(reason) = downloads_at_all(&cloud).await {
         cloud.stop_noting().await;
         return Ok(all_unavailable(reason));
@@ -88,6 +89,7 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
     let local_env = [("MAX_CONCURRENT_DOWNLOADS", plan.download_memory_local_files.max(1).to_string())];
     let local_options = TelegramOptions { file_mode: FileMode::Local, ..TelegramOptions::default() };
     let (local, _) = Running::start_with(launcher, plan.bot_rows, local_options, &local_env, |_| Ok(Value::Null)).await?;
+    let local_ready_rss = local.bot.rss();
     let local_singles = local_singles(&local, plan).await;
     let local_waves = match &local_singles {
         Ok(_) => memory_waves(&local, FileMode::Local, 1, plan.download_memory_local_files, plan.download_memory_local_size).await,
@@ -96,7 +98,7 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
     let local_stop = local.stop_noting().await;
 
     out.push(throughput_metric(plan, &singles, &local_singles, &ceiling, &cloud_stop, &local_stop));
-    out.push(memory_metric(plan, &cloud_waves, &local_waves));
+    out.push(memory_metric(plan, &cloud_waves, &local_waves, (cloud_ready_rss, local_ready_rss)));
     out.push(shutdown_busy(launcher, plan).await);
     Ok(out)
 }
@@ -327,26 +329,27 @@ struct Wave {
 /// `waves` times: `files` documents of `size` bytes at once, VmRSS sampled from before the
 /// first is sent until all are filed; the wave's figure is the peak between the first
 /// getFile and the last "✅ Downloaded" (the transfers, not the organizing after them).
-/// In local mode the server writes each file to disk as it is sent, which takes a while
-/// for large files: the bot is stopped (SIGSTOP) while they are written and continued
-/// (SIGCONT) once all are sent, so the downloads really run together.
+/// The bot is stopped (SIGSTOP) while the wave's documents are sent and continued
+/// (SIGCONT) once all are: in local mode the server writes each file to disk as it is sent,
+/// which takes a while for large files, and in cloud mode a 19 MiB transfer is over before
+/// the next document would arrive; paused, the bot finds them all at once and the
+/// downloads really run together.
 async fn memory_waves(r: &Running, mode: FileMode, waves: usize, files: usize, size: u64) -> Result<Vec<Wave>, SuiteError> {
-    let admin = r.telegram.user(ADMIN);
+    // One user (one chat) per file: the dispatcher handles a chat's updates one after
+    // another, so a wave sent in one chat would start its downloads one by one.
+    let users: Vec<ScriptedUser> = (0..(files as i64).clamp(1, USERS)).map(|i| r.telegram.user(ADMIN + i)).collect();
     let mut out = Vec::new();
     for w in 0..waves {
         r.telegram.clear_calls();
         let seen = r.telegram.bot_events().len();
         let rss_before = r.bot.rss().unwrap_or(0);
         let sampler = RssSampler::start(r.bot.pid)?;
-        let pause = mode == FileMode::Local;
-        if pause {
-            signal(r.bot.pid, libc::SIGSTOP);
-        }
+        signal(r.bot.pid, libc::SIGSTOP);
         let mut docs = Vec::new();
         let mut sent = Ok(());
         for i in 0..files {
             let name = format!("Wave.{w}.File.{i}.2012.1080p.WEB-DL.x264-GROUP.mkv");
-            match admin.send_document(DocumentSpec::generated(&name, size)).await {
+            match users[i % users.len()].send_document(DocumentSpec::generated(&name, size)).await {
                 Ok(doc) => docs.push((name, doc)),
                 Err(e) => {
                     sent = Err(SuiteError::Io { what: format!("sending {name}"), source: e });
@@ -354,9 +357,7 @@ async fn memory_waves(r: &Running, mode: FileMode, waves: usize, files: usize, s
                 }
             }
         }
-        if pause {
-            signal(r.bot.pid, libc::SIGCONT);
-        }
+        signal(r.bot.pid, libc::SIGCONT);
         sent?;
         let filed = wait_for_filed(&r.telegram, seen, files, TRANSFER_TIMEOUT).await;
         let series = sampler.finish();
@@ -500,7 +501,7 @@ fn throughput_metric(
                 " A trivial client pulling the same file from the same server on the bot's core gets {}: the bot reaches {:.0}% of what the harness can deliver{}.",
                 human(c, "B/s"),
                 s.median / c * 100.0,
-                if s.median > 0.8 * c { ", so above this the harness, not the bot, is the limit" } else { "" }
+                if s.median > 0.8 * c { ": this near the ceiling, the harness limits the figure as much as the bot does" } else { "" }
             ),
             None => String::new(),
         };
@@ -517,7 +518,8 @@ fn throughput_metric(
     m
 }
 
-fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Result<Vec<Wave>, SuiteError>) -> Measured {
+/// `ready_rss`: each bot's VmRSS when it became ready (cloud, local), before any download.
+fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Result<Vec<Wave>, SuiteError>, ready_rss: (Option<u64>, Option<u64>)) -> Measured {
     let waves: Vec<&Wave> = cloud.iter().flatten().chain(local.iter().flatten()).collect();
     if waves.is_empty() {
         let reason = [cloud.as_ref().err(), local.as_ref().err()].into_iter().flatten().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
@@ -537,7 +539,12 @@ fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Res
     let mut m = Measured::new("memory_during_download", peaks.clone())
         .component("samples_are", "one per wave: the peak VmRSS between the wave's first getFile and its last \"✅ Downloaded\", read every 10 ms; cloud and local waves together")
         .component("waves", json!(wave_json))
-        .component("max_concurrent_downloads", json!({"cloud": plan.download_concurrent, "local": plan.download_memory_local_files}));
+        .component("max_concurrent_downloads", json!({"cloud": plan.download_concurrent, "local": plan.download_memory_local_files}))
+        .component("rss_at_ready_bytes", json!({"cloud_bot": ready_rss.0, "local_bot": ready_rss.1}))
+        .component(
+            "before_the_waves",
+            "each bot first downloaded and filed single files (download_throughput): rss_before_bytes includes what that built (the download client, the organizer's name parser, allocator arenas)",
+        );
     if let Err(e) = cloud {
         m = m.component("cloud_waves_unavailable", e.to_string());
     }
@@ -559,16 +566,17 @@ fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Res
     };
     let s = Summary::of(&peaks).expect("non-empty");
     let goal = if plan.download_memory_local_files >= 10 && plan.download_memory_local_size >= 1 << 30 {
-        "the issue's goal, 10 downloads of 1 GB under 25 MB, is the local wave".to_owned()
+        "The issue's goal, 10 downloads of 1 GB under 25 MB, is the local wave".to_owned()
     } else {
         format!(
-            "this is the quick form: the local wave is {} × {}, not the issue's 10 × 1 GB, so it shows whether memory grows with the transfers, not the goal itself",
+            "This is the quick form: the local wave is {} × {}, not the issue's 10 × 1 GB, so it shows whether memory grows with the transfers, not the goal itself",
             plan.download_memory_local_files,
             human(plan.download_memory_local_size as f64, "bytes")
         )
     };
+    let ready = ready_rss.0.map(|r| format!(" The cloud bot held {} when it became ready, before any download.", human(r as f64, "bytes"))).unwrap_or_default();
     m.analysis(format!(
-        "Worst wave {} (the project's bound is 25 MB at the peak). {}; {}. Memory that does not grow with the file size or the number of files means the bot streams; \
+        "Worst wave {} (the project's bound is 25 MB at the peak). {}; {}.{ready} Memory that does not grow with the file size or the number of files means the bot streams; \
          growth near files × size would mean whole files are buffered. The cloud waves are the bot's own streaming loop (HTTP body → 256 KiB buffered writer); \
          the local waves copy on disk (the kernel moves the bytes), so they mostly show the per-download overhead. {goal}.",
         human(s.max, "bytes"),
