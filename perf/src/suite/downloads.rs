@@ -551,18 +551,26 @@ fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Res
     if let Err(e) = local {
         m = m.component("local_waves_unavailable", e.to_string());
     }
-    let worst = |mode: FileMode| waves.iter().filter(|w| w.mode == mode).max_by_key(|w| w.peak).copied();
-    let describe = |w: Option<&Wave>, label: &str| match w {
-        Some(w) => format!(
-            "{label}, {} × {} at once ({} overlapping): peak {} ({} over the {} before the wave)",
-            w.files,
-            human(w.size as f64, "bytes"),
-            w.overlapping,
-            human(w.peak as f64, "bytes"),
-            human(w.peak as f64 - w.rss_before as f64, "bytes"),
-            human(w.rss_before as f64, "bytes")
-        ),
-        None => format!("{label}: not measured"),
+    // Per mode: the highest peak, and the most a wave added over the VmRSS before it (the
+    // first wave of a bot usually: later ones start from what it left).
+    let describe = |mode: FileMode, label: &str| {
+        let of_mode: Vec<&Wave> = waves.iter().filter(|w| w.mode == mode).copied().collect();
+        let Some(top) = of_mode.iter().max_by_key(|w| w.peak) else {
+            return format!("{label}: not measured");
+        };
+        let grew = of_mode.iter().max_by_key(|w| w.peak.saturating_sub(w.rss_before)).expect("non-empty");
+        let growth = grew.peak as f64 - grew.rss_before as f64;
+        format!(
+            "{label}, {} wave(s) of {} × {} at once ({} overlapping): highest peak {}; the most a wave added was {} (from {}), {} per download",
+            of_mode.len(),
+            top.files,
+            human(top.size as f64, "bytes"),
+            top.overlapping,
+            human(top.peak as f64, "bytes"),
+            human(growth, "bytes"),
+            human(grew.rss_before as f64, "bytes"),
+            human(growth / grew.files.max(1) as f64, "bytes")
+        )
     };
     let s = Summary::of(&peaks).expect("non-empty");
     let goal = if plan.download_memory_local_files >= 10 && plan.download_memory_local_size >= 1 << 30 {
@@ -576,12 +584,12 @@ fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Res
     };
     let ready = ready_rss.0.map(|r| format!(" The cloud bot held {} when it became ready, before any download.", human(r as f64, "bytes"))).unwrap_or_default();
     m.analysis(format!(
-        "Worst wave {} (the project's bound is 25 MB at the peak). {}; {}.{ready} Memory that does not grow with the file size or the number of files means the bot streams; \
-         growth near files × size would mean whole files are buffered. The cloud waves are the bot's own streaming loop (HTTP body → 256 KiB buffered writer); \
+        "Worst wave {} (the project's bound is 25 MB at the peak). {}; {}.{ready} Growth near files × size would mean whole files are buffered; growth per download far below the file size means the bot streams, \
+         and what is left is the per-download cost (buffers, connections, threads) and what the allocator keeps after the first wave. The cloud waves are the bot's own streaming loop (HTTP body → 256 KiB buffered writer); \
          the local waves copy on disk (the kernel moves the bytes), so they mostly show the per-download overhead. {goal}.",
         human(s.max, "bytes"),
-        describe(worst(FileMode::Cloud), "cloud"),
-        describe(worst(FileMode::Local), "local"),
+        describe(FileMode::Cloud, "cloud"),
+        describe(FileMode::Local, "local"),
     ))
 }
 
