@@ -15,6 +15,7 @@
 
 pub mod compare;
 pub mod db;
+pub mod downloads;
 pub mod e2e;
 pub mod harness;
 pub mod html;
@@ -92,6 +93,8 @@ pub struct Plan {
     /// (commands in flight, rounds).
     pub concurrency: Vec<(usize, usize)>,
     pub memory_runs: usize,
+    /// Commands before the first checkpoint, sent in batches of `memory_batch` (the same
+    /// pattern as the checkpoints).
     pub memory_warmup: usize,
     pub memory_checkpoints: usize,
     pub memory_batch: usize,
@@ -103,6 +106,26 @@ pub struct Plan {
     pub db_reads: usize,
     pub db_writes: usize,
     pub db_throughput_rounds: usize,
+    /// Each cloud-mode (HTTP) download: under the 20 MB a cloud Bot API server hands out.
+    pub download_cloud_size: u64,
+    /// Cloud-mode single downloads discarded first (the download client is built, hunch's
+    /// tables compiled, on the first file with lazy-init).
+    pub download_warmup: usize,
+    pub download_cloud_samples: usize,
+    /// The local-mode single download (copied from the server's folder).
+    pub download_local_size: u64,
+    pub download_local_samples: usize,
+    /// Downloads at once in a cloud wave and at the busy shutdown; the bot's
+    /// MAX_CONCURRENT_DOWNLOADS for those runs.
+    pub download_concurrent: usize,
+    pub download_memory_cloud_waves: usize,
+    /// The local-mode wave: this many files of this size at once.
+    pub download_memory_local_files: usize,
+    pub download_memory_local_size: u64,
+    pub shutdown_busy_samples: usize,
+    /// The server's per-download speed cap during the busy shutdown, so every download is
+    /// mid-file when SIGTERM comes.
+    pub shutdown_busy_bandwidth: u64,
 }
 
 impl Plan {
@@ -114,8 +137,8 @@ impl Plan {
             command_samples: 30,
             concurrency: vec![(5, 10), (50, 3), (500, 1)],
             memory_runs: 1,
-            memory_warmup: 200,
-            memory_checkpoints: 5,
+            memory_warmup: 1_000,
+            memory_checkpoints: 10,
             memory_batch: 200,
             bot_rows: 1_000,
             harness_samples: 100,
@@ -124,6 +147,17 @@ impl Plan {
             db_reads: 50,
             db_writes: 30,
             db_throughput_rounds: 3,
+            download_cloud_size: 19 << 20,
+            download_warmup: 1,
+            download_cloud_samples: 5,
+            download_local_size: 256 << 20,
+            download_local_samples: 1,
+            download_concurrent: 10,
+            download_memory_cloud_waves: 2,
+            download_memory_local_files: 3,
+            download_memory_local_size: 128 << 20,
+            shutdown_busy_samples: 3,
+            shutdown_busy_bandwidth: 4_000_000,
         }
     }
 
@@ -135,8 +169,8 @@ impl Plan {
             command_samples: 200,
             concurrency: vec![(5, 40), (50, 10), (500, 3)],
             memory_runs: 3,
-            memory_warmup: 1_000,
-            memory_checkpoints: 8,
+            memory_warmup: 3_000,
+            memory_checkpoints: 12,
             memory_batch: 1_000,
             bot_rows: 1_000,
             harness_samples: 500,
@@ -145,6 +179,17 @@ impl Plan {
             db_reads: 200,
             db_writes: 100,
             db_throughput_rounds: 10,
+            download_cloud_size: 19 << 20,
+            download_warmup: 2,
+            download_cloud_samples: 20,
+            download_local_size: 1 << 30,
+            download_local_samples: 3,
+            download_concurrent: 10,
+            download_memory_cloud_waves: 3,
+            download_memory_local_files: 10,
+            download_memory_local_size: 1 << 30,
+            shutdown_busy_samples: 10,
+            shutdown_busy_bandwidth: 4_000_000,
         }
     }
 }
@@ -276,7 +321,7 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
         if group_wanted("downloads") {
             eprintln!("perf-suite: downloads");
             let t = Instant::now();
-            local.extend(e2e::downloads(&launcher, &plan).await?);
+            local.extend(downloads::run(&launcher, &plan).await?);
             timed.push(("downloads".to_owned(), t.elapsed().as_secs_f64()));
         }
         Ok::<_, SuiteError>((local, harness_result, timeline, timed))

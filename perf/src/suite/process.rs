@@ -234,6 +234,18 @@ impl Launcher {
     /// Starts the bot with only the variables CONTRACT.md names (plus the two hooks and
     /// `RUST_LOG=warn`, so logging to a file does not weigh on the figures).
     pub fn spawn(&self, data: &DataDir, telegram: &TelegramServer, tmdb: &TmdbServer) -> Result<BotProcess, SuiteError> {
+        self.spawn_with(data, telegram, tmdb, &[])
+    }
+
+    /// [`Launcher::spawn`] with more variables set (e.g. `MAX_CONCURRENT_DOWNLOADS`), for
+    /// the scenarios that need a setting the bot reads from its environment.
+    pub fn spawn_with(
+        &self,
+        data: &DataDir,
+        telegram: &TelegramServer,
+        tmdb: &TmdbServer,
+        extra_env: &[(&str, String)],
+    ) -> Result<BotProcess, SuiteError> {
         let allowed: Vec<String> = (1..USERS).map(|i| (ADMIN + i).to_string()).collect();
         let stderr = std::fs::File::create(data.stderr()).map_err(|e| SuiteError::Io {
             what: format!("creating {}", data.stderr().display()),
@@ -251,6 +263,7 @@ impl Launcher {
             .env("BOT_STARTUP_TIMELINE", data.timeline())
             .env("BOT_METRICS", data.metrics())
             .env("RUST_LOG", "warn")
+            .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
             .current_dir(data.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

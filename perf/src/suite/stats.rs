@@ -184,6 +184,13 @@ pub fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
     Some(sxy / sxx)
 }
 
+/// The least-squares slope over the second half of `points` (from the middle point on, so
+/// with an odd count the middle one is in both halves): whether growth that shows over the
+/// whole series is still there once the first half (the end of a warm-up) is left out.
+pub fn second_half_slope(points: &[(f64, f64)]) -> Option<f64> {
+    least_squares_slope(&points[points.len() / 2..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +247,20 @@ mod tests {
         assert!((s - (-3.0 / 17.5)).abs() < 1e-12, "{s}");
         assert_eq!(least_squares_slope(&[(1.0, 1.0)]), None);
         assert_eq!(least_squares_slope(&[(1.0, 1.0), (1.0, 5.0)]), None);
+    }
+
+    #[test]
+    fn second_half_slope_leaves_a_settling_start_out() {
+        // Rises by 10 a step for 5 steps, then flat: the whole series slopes up, its second
+        // half (points 5..=10) does not.
+        let settling: Vec<(f64, f64)> = (0..=10).map(|x| (x as f64, 10.0 * x.min(5) as f64)).collect();
+        assert!(least_squares_slope(&settling).unwrap() > 4.0);
+        assert_eq!(second_half_slope(&settling), Some(0.0));
+        // A steady line keeps its slope in both halves.
+        let steady: Vec<(f64, f64)> = (0..=10).map(|x| (x as f64, 2.0 * x as f64)).collect();
+        assert!((second_half_slope(&steady).unwrap() - 2.0).abs() < 1e-12);
+        // Too few points for a line in the second half.
+        assert_eq!(second_half_slope(&[(0.0, 1.0), (1.0, 2.0)]), None);
     }
 
     #[test]
