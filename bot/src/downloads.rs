@@ -482,7 +482,8 @@ impl Inner {
                 }
             }
         }
-        unreachable!("the last attempt returns")
+        // Every attempt was answered with 429: a failure, not a reason to wait forever.
+        Err(TransferError::Failed("Telegram kept asking to wait (429) before handing out the file".into()))
     }
 
     /// Streams `{api}/file/bot{token}/{path}` into `partial`, resuming from what it

@@ -272,3 +272,15 @@ async fn jellyfin_is_asked_to_refresh_after_each_file() {
     assert!(head.starts_with("POST /Library/Refresh "), "{head}");
     assert!(head.to_ascii_lowercase().contains("x-emby-token: jf-secret"), "{head}");
 }
+
+#[tokio::test]
+async fn get_file_refused_with_429_every_time_fails_cleanly() {
+    let bot = Bot::start(&[]).await;
+    bot.telegram.faults().fail_next("getFile", 5, Fault::TooManyRequests { retry_after: 0 });
+    send(&bot, "Busy.2020.mkv", 1000).await;
+    let text = expect(&bot, "❌ Download of Busy.2020.mkv failed").await;
+    assert!(text.contains("kept asking to wait"), "{text}");
+    // The bot is fine, and the next file goes through.
+    send(&bot, "Fine.2021.mkv", 1000).await;
+    expect(&bot, "📁").await;
+}
