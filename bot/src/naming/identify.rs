@@ -187,7 +187,7 @@ fn has_letter_or_digit(s: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::naming::parse::parse;
 
@@ -207,7 +207,8 @@ mod tests {
         }
     }
 
-    fn one_piece() -> TmdbMatch {
+    /// TMDb's answer for One Piece (anime by keyword); the plan tests use it too.
+    pub(crate) fn one_piece() -> TmdbMatch {
         TmdbMatch {
             id: 37854,
             kind: TmdbKind::Tv,

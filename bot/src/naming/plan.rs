@@ -147,7 +147,8 @@ mod tests {
 
     use super::*;
     use crate::naming::identify::identify;
-    use crate::naming::identify::{TmdbKeyword, TmdbKind, TmdbMatch, ANIME_KEYWORD_ID};
+    use crate::naming::identify::tests::one_piece;
+    use crate::naming::identify::TmdbMatch;
     use crate::naming::parse::parse;
     use crate::naming::similarity::Thresholds;
 
@@ -174,22 +175,6 @@ mod tests {
             planned.display(),
             root.display()
         );
-    }
-
-    fn one_piece() -> TmdbMatch {
-        TmdbMatch {
-            id: 37854,
-            kind: TmdbKind::Tv,
-            title: "One Piece".into(),
-            original_title: "ワンピース".into(),
-            year: Some(1999),
-            original_language: "ja".into(),
-            genre_ids: vec![10759, 35, 16],
-            keywords: vec![TmdbKeyword {
-                id: ANIME_KEYWORD_ID,
-                name: "anime".into(),
-            }],
-        }
     }
 
     #[test]

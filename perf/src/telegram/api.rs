@@ -235,13 +235,7 @@ fn edit_message(shared: &Shared, params: &Params, with_text: bool) -> Result<Val
     // As in Telegram, an edit without reply_markup removes the inline keyboard.
     let reply_markup = inline_markup(params)?;
     let mut state = shared.lock();
-    let Some(message) = state
-        .messages
-        .get_mut(&(chat_id, message_id))
-        .filter(|m| !m.deleted)
-    else {
-        return Err(ApiError::bad_request("message to edit not found"));
-    };
+    let message = live_message(&mut state, chat_id, message_id, "edit")?;
     let new_text = text.unwrap_or_else(|| message.text.clone());
     if new_text == message.text && reply_markup == message.reply_markup {
         return Err(ApiError::bad_request(
@@ -257,17 +251,26 @@ fn edit_message(shared: &Shared, params: &Params, with_text: bool) -> Result<Val
     Ok(json)
 }
 
+/// The bot's message `message_id` in `chat_id`, unless it was never sent or is deleted
+/// (Telegram's 400 "message to <action> not found").
+fn live_message<'a>(
+    state: &'a mut State,
+    chat_id: i64,
+    message_id: i32,
+    action: &str,
+) -> Result<&'a mut BotMessage, ApiError> {
+    state
+        .messages
+        .get_mut(&(chat_id, message_id))
+        .filter(|m| !m.deleted)
+        .ok_or_else(|| ApiError::bad_request(format!("message to {action} not found")))
+}
+
 fn delete_message(shared: &Shared, params: &Params) -> Result<Value, ApiError> {
     let chat_id = known_chat(shared, params)?;
     let message_id = message_id(params)?;
     let mut state = shared.lock();
-    let Some(message) = state
-        .messages
-        .get_mut(&(chat_id, message_id))
-        .filter(|m| !m.deleted)
-    else {
-        return Err(ApiError::bad_request("message to delete not found"));
-    };
+    let message = live_message(&mut state, chat_id, message_id, "delete")?;
     message.deleted = true;
     let message = message.clone();
     shared.record_event(&mut state, BotEventKind::Deleted, message);
