@@ -28,8 +28,12 @@ pub fn monotonic_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// The CPUs this process may run on.
+/// The CPUs the calling thread may run on (at start, the whole process's set).
 pub fn allowed_cpus() -> Vec<usize> {
+    allowed_cpus_of_thread()
+}
+
+fn allowed_cpus_of_thread() -> Vec<usize> {
     // SAFETY: sched_getaffinity writes into the zeroed set we own.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } == 0;
@@ -46,7 +50,7 @@ pub fn pin_current_thread(cpus: &[usize]) -> std::io::Result<()> {
 
 fn set_affinity(cpus: &[usize]) -> std::io::Result<()> {
     // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET only writes inside it, and
-    // sched_setaffinity only reads it. Async-signal-safe, so usable in pre_exec.
+    // sched_setaffinity only reads it.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     for &c in cpus {
         unsafe { libc::CPU_SET(c, &mut set) };
@@ -270,17 +274,20 @@ impl Launcher {
             .stderr(stderr)
             // A failed measurement must not leave a bot running.
             .kill_on_drop(true);
+        // The bot inherits the spawning thread's CPU set. Pinning through `pre_exec`
+        // instead would make std fork the whole suite (threads, servers, buffers) rather
+        // than `posix_spawn`, and that copy would be counted as the bot's start-up.
+        let own_cpus = if self.bot_cpus.is_empty() { Vec::new() } else { allowed_cpus_of_thread() };
         if !self.bot_cpus.is_empty() {
-            let cpus = self.bot_cpus.clone();
-            // SAFETY: the closure only calls sched_setaffinity (async-signal-safe) between
-            // fork and exec, and allocates nothing (the Vec was built before fork).
-            unsafe {
-                cmd.pre_exec(move || set_affinity(&cpus));
-            }
+            set_affinity(&self.bot_cpus).map_err(|e| SuiteError::Io { what: "pinning the bot's CPUs".into(), source: e })?;
         }
         let spawned_at = Instant::now();
         let spawned_ns = monotonic_ns();
-        let child = cmd.spawn().map_err(|e| SuiteError::Io {
+        let spawned = cmd.spawn();
+        if !own_cpus.is_empty() {
+            set_affinity(&own_cpus).map_err(|e| SuiteError::Io { what: "restoring the suite's CPUs".into(), source: e })?;
+        }
+        let child = spawned.map_err(|e| SuiteError::Io {
             what: format!("starting the bot {}", self.bot.display()),
             source: e,
         })?;
