@@ -62,10 +62,10 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     let config = Arc::new(config);
     let organizer = Organizer::new(Arc::clone(&config), db.clone())?;
     timeline.mark("organizer");
-    let downloads = Downloads::start(bot.clone(), db.clone(), Arc::clone(&config), organizer, shutdown.token(), redactor.clone())?;
+    let downloads = Downloads::start(bot.clone(), db.clone(), Arc::clone(&config), organizer.clone(), shutdown.token(), redactor.clone())?;
     downloads.resume().await?;
     timeline.mark("downloads_resumed");
-    let app = App { config, db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone(), downloads: downloads.clone() };
+    let app = App { config, db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone(), downloads: downloads.clone(), organizer };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handlers::schema())
         .dependencies(dptree::deps![app])
         .default_handler(|_| async {})

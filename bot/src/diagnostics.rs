@@ -57,15 +57,20 @@ pub async fn run(bot: &TgBot, app: &App) -> String {
         Err(e) => format!("❌ Telegram: {}", app.redactor.clean(&e.to_string())),
     });
     lines.push(tmdb_line(app).await);
-    lines.push(sample_line(&app.config));
+    lines.push(sample_line(app).await);
     lines.join("\n")
 }
 
 /// A sample name through the naming layer, from the file name alone.
-fn sample_line(config: &crate::config::Config) -> String {
+async fn sample_line(app: &App) -> String {
     const SAMPLE: &str = "Inception.2010.1080p.BluRay.x264.mkv";
+    let config = &app.config;
+    let parsed = match app.organizer.parse(SAMPLE).await {
+        Ok(parsed) => parsed,
+        Err(e) => return format!("❌ Naming: {e:#}"),
+    };
     let thresholds = naming::Thresholds { low: config.low_confidence, high: config.high_confidence };
-    let identified = naming::identify(&naming::parse(SAMPLE), None, thresholds);
+    let identified = naming::identify(&parsed, None, thresholds);
     let planned = naming::plan_path(&identified, &crate::organize::library_dirs(config));
     let shown = planned.strip_prefix(&config.folders.base).unwrap_or(&planned);
     format!("✅ Naming: {SAMPLE} → {}", shown.display())

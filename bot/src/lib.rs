@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod downloads;
 pub mod handlers;
+pub mod name_parser;
 pub mod naming;
 pub mod organize;
 pub mod redact;

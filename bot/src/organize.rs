@@ -16,6 +16,7 @@ use once_cell::sync::OnceCell;
 use bot_db::{Db, Method, OrganizedEntry};
 
 use crate::config::Config;
+use crate::name_parser::NameParser;
 use crate::naming::{self, Category, Confidence, Identified, LibraryDirs, Thresholds};
 use crate::tmdb::{TmdbClient, TmdbConfig};
 
@@ -36,18 +37,30 @@ pub struct Organizer {
     /// Built at start-up in the baseline, on first use with `lazy-init`; holds `None`
     /// without `TMDB_API_KEY` (names then come from the file name alone).
     tmdb: Arc<OnceCell<Option<TmdbClient>>>,
+    /// Started (with hunch's tables built) at start-up in the baseline, on the first
+    /// name with `lazy-init`.
+    parser: Arc<OnceCell<NameParser>>,
 }
 
 impl Organizer {
     pub fn new(config: Arc<Config>, db: Db) -> anyhow::Result<Organizer> {
         let library = library_dirs(&config);
-        let organizer = Organizer { config, db, library, tmdb: Arc::default() };
+        let organizer = Organizer { config, db, library, tmdb: Arc::default(), parser: Arc::default() };
         if !cfg!(feature = "lazy-init") {
             // The baseline, as the original: everything ready before the first update.
             organizer.tmdb()?;
-            naming::warm_up();
+            organizer.parser_warmed(true)?;
         }
         Ok(organizer)
+    }
+
+    fn parser_warmed(&self, warm: bool) -> anyhow::Result<&NameParser> {
+        self.parser.get_or_try_init(|| NameParser::start(warm)).context("starting the name-parser thread")
+    }
+
+    /// Parses a file name on the parser thread (see [`crate::name_parser`]).
+    pub async fn parse(&self, file_name: &str) -> anyhow::Result<naming::Parsed> {
+        Ok(self.parser_warmed(false)?.parse(file_name).await)
     }
 
     /// The TMDb client, built the first time it is asked for.
@@ -64,7 +77,7 @@ impl Organizer {
     /// Works out where `staged` (a complete download named `original_name`) belongs,
     /// moves it there and records it.
     pub async fn organize(&self, staged: &Path, original_name: &str, user: i64) -> anyhow::Result<Placed> {
-        let parsed = naming::parse(original_name);
+        let parsed = self.parse(original_name).await?;
         let tmdb_match = match self.tmdb()? {
             Some(client) if parsed.title.is_some() => match client.best_match(&parsed).await {
                 Ok(found) => found,

@@ -35,6 +35,7 @@ pub struct App {
     pub started: Instant,
     pub redactor: Redactor,
     pub downloads: crate::downloads::Downloads,
+    pub organizer: crate::organize::Organizer,
 }
 
 pub fn schema() -> UpdateHandler<anyhow::Error> {
