@@ -19,7 +19,8 @@ pub enum Method {
 }
 
 impl Method {
-    fn as_str(self) -> &'static str {
+    /// The word the database stores (`auto`, `manual`).
+    pub fn as_str(self) -> &'static str {
         match self {
             Method::Auto => "auto",
             Method::Manual => "manual",

@@ -105,8 +105,8 @@ fn rendering(c: &mut Criterion) {
     // 100 entries as the queue holds them: 3 running (the default concurrency), 97 waiting.
     let entries: Vec<Queued> =
         (1..=100).map(|id| queued(id, if id <= 3 { QueueState::Running } else { QueueState::Queued })).collect();
-    group.bench_function("queue_page/100_entries_first_page", |b| b.iter(|| report::queue_page(black_box(&entries), 0, 10)));
-    group.bench_function("queue_page/100_entries_last_page", |b| b.iter(|| report::queue_page(black_box(&entries), 9, 10)));
+    group.bench_function("queue_view/100_entries_first_page", |b| b.iter(|| report::queue_view(black_box(&entries), 0, 10)));
+    group.bench_function("queue_view/100_entries_last_page", |b| b.iter(|| report::queue_view(black_box(&entries), 9, 10)));
 
     let activity = Activity { uptime: Duration::from_secs(183_840), active: 3, queued: 97, max_concurrent: 3 };
     let stats = |n: u64| Stats {

@@ -65,7 +65,17 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     let downloads = Downloads::start(bot.clone(), db.clone(), Arc::clone(&config), organizer.clone(), shutdown.token(), redactor.clone())?;
     downloads.resume().await?;
     timeline.mark("downloads_resumed");
-    let app = App { config, db: db.clone(), shutdown: shutdown.clone(), started, redactor: redactor.clone(), downloads: downloads.clone(), organizer };
+    let app = App {
+        flows: handlers::admin::session::Sessions::new(config.organize_timeout),
+        limiter: crate::rate_limit::Limiter::new(config.rate_limits.clone()),
+        config,
+        db: db.clone(),
+        shutdown: shutdown.clone(),
+        started,
+        redactor: redactor.clone(),
+        downloads: downloads.clone(),
+        organizer,
+    };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handlers::schema())
         .dependencies(dptree::deps![app])
         .default_handler(|_| async {})

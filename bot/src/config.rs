@@ -35,6 +35,8 @@ pub const VARIABLES: &[&str] = &[
     "LOW_CONFIDENCE",
     "HIGH_CONFIDENCE",
     "LOG_FORMAT",
+    "RATE_LIMITS",
+    "ORGANIZE_TIMEOUT",
 ];
 
 /// A value that must never reach a log or a message (a token, an API key).
@@ -108,6 +110,9 @@ pub struct Config {
     pub low_confidence: f64,
     pub high_confidence: f64,
     pub log_format: LogFormat,
+    pub rate_limits: crate::rate_limit::Limits,
+    /// How long an admin flow (`/organize`, `/propagate`) waits for an answer.
+    pub organize_timeout: Duration,
 }
 
 /// A setting that is missing or malformed: which variable, and what is wrong with it.
@@ -183,6 +188,16 @@ impl Config {
             Some(other) => return Err(problem("LOG_FORMAT", format!("is {other:?}: use text or json"))),
         };
 
+        let rate_limits = match get("RATE_LIMITS") {
+            None => crate::rate_limit::Limits::default(),
+            Some(text) => crate::rate_limit::Limits::parse(&text).map_err(|e| problem("RATE_LIMITS", e))?,
+        };
+
+        let organize_timeout = number("ORGANIZE_TIMEOUT", get("ORGANIZE_TIMEOUT"), 1800)?;
+        if organize_timeout == 0 {
+            return Err(problem("ORGANIZE_TIMEOUT", "is 0 seconds: every flow would expire at once"));
+        }
+
         Ok(Config {
             bot_token: Secret(bot_token),
             admin_ids: ids("ADMIN_IDS", get("ADMIN_IDS"))?,
@@ -204,6 +219,8 @@ impl Config {
             low_confidence,
             high_confidence,
             log_format,
+            rate_limits,
+            organize_timeout: Duration::from_secs(organize_timeout as u64),
         })
     }
 

@@ -91,6 +91,8 @@ struct State {
     waiting: VecDeque<DocId>,
     /// Started, with the token that cancels each.
     running: HashMap<DocId, CancellationToken>,
+    /// Bytes on disk so far of each transfer under way, for `/queue`'s progress bars.
+    progress: HashMap<DocId, Arc<AtomicU64>>,
 }
 
 /// Why a transfer stopped before the end.
@@ -222,6 +224,12 @@ impl Downloads {
         (state.running.len(), state.waiting.len())
     }
 
+    /// Bytes on disk so far of each transfer under way (fresher than the database, which
+    /// is updated with each status edit).
+    pub fn progress(&self) -> HashMap<DocId, u64> {
+        self.state().progress.iter().map(|(id, done)| (*id, done.load(Ordering::Relaxed))).collect()
+    }
+
     /// Waits for every job to stop (after the shutdown token was cancelled).
     pub async fn stopped(&self) {
         self.inner.tracker.close();
@@ -265,7 +273,9 @@ impl Inner {
                 if let Err(e) = me.run_job(id, &cancel).await {
                     tracing::error!(download = id, error = %me.redactor.clean(&format!("{e:#}")), "a download job failed");
                 }
-                me.state().running.remove(&id);
+                let mut state = me.state();
+                state.running.remove(&id);
+                state.progress.remove(&id);
             });
         }
     }
@@ -302,6 +312,7 @@ impl Inner {
 
         let started = Instant::now();
         let done = Arc::new(AtomicU64::new(have));
+        self.state().progress.insert(id, Arc::clone(&done));
         let progress = self.report_progress(id, chat, status.id, &entry, Arc::clone(&done), started);
         let outcome = tokio::select! {
             result = self.transfer(&entry, &partial, &done) => Some(result),

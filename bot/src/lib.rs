@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod name_parser;
 pub mod naming;
 pub mod organize;
+pub mod rate_limit;
 pub mod redact;
 pub mod report;
 pub mod retry;

@@ -13,12 +13,32 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use once_cell::sync::OnceCell;
-use bot_db::{Db, Method, OrganizedEntry};
+use bot_db::{Db, Method, Organized, OrganizedEntry};
 
 use crate::config::Config;
 use crate::name_parser::NameParser;
 use crate::naming::{self, Category, Confidence, Identified, LibraryDirs, Thresholds};
 use crate::tmdb::{TmdbClient, TmdbConfig};
+
+/// The name an admin gave a file by hand (`/organize`, `/propagate`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManualName {
+    /// Movie, Tv or Anime: the flows offer nothing else.
+    pub category: Category,
+    pub title: String,
+    pub year: Option<u16>,
+    pub season: Option<u32>,
+    pub episode: Option<u32>,
+    pub resolution: Option<String>,
+}
+
+/// An episode `/propagate` found in the staging folder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundEpisode {
+    pub file: PathBuf,
+    pub episode: u32,
+    pub resolution: Option<String>,
+}
 
 /// Where a file went.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +166,95 @@ impl Organizer {
         }
     }
 
+    /// Files `file` under the name an admin gave it and records it as manual. With
+    /// `replaces` (a reorganize), the new record keeps the old one's original path, and the
+    /// old record is removed once the new one is written.
+    pub async fn organize_manual(&self, file: &Path, name: &ManualName, user: i64, replaces: Option<&Organized>) -> anyhow::Result<Placed> {
+        if !tokio::fs::try_exists(file).await.unwrap_or(false) {
+            bail!("{} is no longer there", file.display());
+        }
+        let original_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let extension = Path::new(&original_name).extension().map(|e| e.to_string_lossy().to_lowercase());
+        let identified = Identified {
+            category: name.category,
+            title: name.title.clone(),
+            year: name.year,
+            season: name.season,
+            episode: name.episode,
+            resolution: name.resolution.clone(),
+            extension,
+            original_name,
+            similarity: None,
+            confidence: None,
+        };
+        let planned = naming::plan_path(&identified, &self.library);
+        let root = self.library.root(identified.category);
+        if !naming::is_inside(root, &planned) {
+            bail!("refusing to write {} outside {}", planned.display(), root.display());
+        }
+        let target = if planned == file {
+            planned // reorganized to the name it already has
+        } else {
+            let target = naming::unique_name(&planned, |p| p.exists())
+                .with_context(|| format!("no free name for {} (10,000 taken)", planned.display()))?;
+            let folder = target.parent().unwrap_or(root);
+            tokio::fs::create_dir_all(folder).await.with_context(|| format!("creating {}", folder.display()))?;
+            move_file(file, &target).await.with_context(|| format!("moving {} to {}", file.display(), target.display()))?;
+            target
+        };
+        let entry = OrganizedEntry {
+            path: replaces.map_or_else(|| file.display().to_string(), |old| old.entry.path.clone()),
+            new_path: Some(target.display().to_string()),
+            title: Some(identified.title.clone()),
+            category: Some(identified.category.as_str().to_owned()),
+            year: identified.year.map(i64::from),
+            season: identified.season.map(i64::from),
+            episode: identified.episode.map(i64::from),
+            resolution: identified.resolution.clone(),
+            organized_by: Some(user),
+            timestamp: Some(crate::clock::iso_now()),
+            method: Method::Manual,
+        };
+        self.db.insert_organized(entry).await.context("recording the organized file")?;
+        if let Some(old) = replaces {
+            self.db.delete_organized(old.id).await.context("removing the record it replaces")?;
+        }
+        self.refresh_jellyfin().await;
+        Ok(Placed { category: identified.category, path: target, uncertain: false })
+    }
+
+    /// What `/organize` offers: media files in the staging and Other folders (top level,
+    /// by name), which are not in the library proper. Partial downloads are left out.
+    pub async fn candidates(&self) -> io::Result<Vec<PathBuf>> {
+        let mut files = media_files(&self.config.folders.downloads).await?;
+        files.extend(media_files(&self.config.folders.other).await?);
+        Ok(files)
+    }
+
+    /// The rest of the season `last` (a manual TV or anime organize) belongs to: files in
+    /// the staging folder whose parsed title is like the show's (or like the name the
+    /// organized file arrived with), in the same season, with a later episode number.
+    pub async fn remaining_episodes(&self, last: &Organized) -> anyhow::Result<Vec<FoundEpisode>> {
+        let (Some(title), Some(after)) = (&last.entry.title, last.entry.episode) else { return Ok(Vec::new()) };
+        let season = last.entry.season.unwrap_or(1);
+        let arrived_as = Path::new(&last.entry.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let arrived_title = self.parse(&arrived_as).await?.title;
+        let mut found = Vec::new();
+        for file in media_files(&self.config.folders.downloads).await? {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let parsed = self.parse(&name).await?;
+            let (Some(parsed_title), Some(episode)) = (&parsed.title, parsed.episode) else { continue };
+            let like = |t: &str| naming::similarity(parsed_title, t) >= self.config.high_confidence;
+            let same_show = like(title) || arrived_title.as_deref().is_some_and(like);
+            let same_season = i64::from(parsed.season.unwrap_or(1)) == season;
+            if same_show && same_season && i64::from(episode) > after {
+                found.push(FoundEpisode { file, episode, resolution: parsed.resolution });
+            }
+        }
+        found.sort_by_key(|e| e.episode);
+        Ok(found)
+    }
+
     /// Asks Jellyfin to rescan its library, when configured. Never fatal.
     async fn refresh_jellyfin(&self) {
         let Some(jellyfin) = &self.config.jellyfin else { return };
@@ -171,6 +280,25 @@ pub fn library_dirs(config: &Config) -> LibraryDirs {
 
 fn csv(field: &str) -> String {
     format!("\"{}\"", field.replace('"', "\"\""))
+}
+
+/// The media files directly in `dir`, sorted by name; no hidden or partial files.
+async fn media_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    while let Some(entry) = entries.next_entry().await? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || naming::classify_extension(&name).is_none() || !entry.file_type().await?.is_file() {
+            continue;
+        }
+        files.push(entry.path());
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Renames `from` to `to`, copying when they are on different filesystems. Never

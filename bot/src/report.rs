@@ -103,30 +103,47 @@ pub fn progress_bar(done: u64, total: u64) -> String {
     format!("[{}{}] {:.0}%", "█".repeat(filled), "░".repeat(10 - filled), fraction * 100.0)
 }
 
+/// One page of `/queue`: its text, and the entries it shows with the label each has in
+/// the text (`▶1` for a running one, the position for a waiting one), for their buttons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueView {
+    pub text: String,
+    /// The page shown (clamped), from 0, and how many there are.
+    pub page: usize,
+    pub pages: usize,
+    pub shown: Vec<(String, bot_db::DocId, String)>,
+}
+
 /// `/queue`: running downloads with their progress, then up to `per_page` waiting ones.
-pub fn queue_page(entries: &[Queued], page: usize, per_page: usize) -> String {
+pub fn queue_view(entries: &[Queued], page: usize, per_page: usize) -> QueueView {
     let running: Vec<_> = entries.iter().filter(|q| q.entry.state == QueueState::Running).collect();
     let waiting: Vec<_> = entries.iter().filter(|q| q.entry.state == QueueState::Queued).collect();
+    let pages = waiting.len().div_ceil(per_page.max(1)).max(1);
+    let page = page.min(pages - 1);
+    let mut view = QueueView { text: String::new(), page, pages, shown: Vec::new() };
     if running.is_empty() && waiting.is_empty() {
-        return "Nothing is downloading and nothing is waiting.".into();
+        view.text = "Nothing is downloading and nothing is waiting.".into();
+        return view;
     }
-    let mut out = String::new();
+    let out = &mut view.text;
     if !running.is_empty() {
         let _ = writeln!(out, "⬇️ Downloading now");
-        for q in &running {
+        for (i, q) in running.iter().enumerate() {
             let e = &q.entry;
-            let _ = writeln!(out, "{} {}\n  {} of {}", e.file_name, progress_bar(e.bytes_done, e.file_size), bytes(e.bytes_done), bytes(e.file_size));
+            let label = format!("▶{}", i + 1);
+            let _ = writeln!(out, "{label} {} {}\n  {} of {}", e.file_name, progress_bar(e.bytes_done, e.file_size), bytes(e.bytes_done), bytes(e.file_size));
+            view.shown.push((label, q.id, e.file_name.clone()));
         }
     }
     if !waiting.is_empty() {
-        let pages = waiting.len().div_ceil(per_page.max(1));
-        let page = page.min(pages - 1);
         let _ = writeln!(out, "\n⏳ Up next ({} waiting, page {} of {pages})", waiting.len(), page + 1);
         for (i, q) in waiting.iter().enumerate().skip(page * per_page).take(per_page) {
             let _ = writeln!(out, "{}. {} ({})", i + 1, q.entry.file_name, bytes(q.entry.file_size));
+            view.shown.push(((i + 1).to_string(), q.id, q.entry.file_name.clone()));
         }
     }
-    out.trim().to_owned()
+    view.text = view.text.trim().to_owned();
+    view
 }
 
 #[cfg(test)]
@@ -185,14 +202,19 @@ mod tests {
 
     #[test]
     fn queue_pages() {
-        assert_eq!(queue_page(&[], 0, 10), "Nothing is downloading and nothing is waiting.");
+        assert_eq!(queue_view(&[], 0, 10).text, "Nothing is downloading and nothing is waiting.");
         let mut entries = vec![queued(1, "a.mkv", QueueState::Running, 50, 100)];
         entries.extend((2..14).map(|i| queued(i, &format!("w{i}.mkv"), QueueState::Queued, 0, 2048)));
         entries.push(queued(20, "gone.mkv", QueueState::Cancelled, 0, 1));
-        let first = queue_page(&entries, 0, 10);
-        assert!(first.contains("a.mkv [█████░░░░░] 50%") && first.contains("12 waiting, page 1 of 2"), "{first}");
+        let view = queue_view(&entries, 0, 10);
+        let first = &view.text;
+        assert!(first.contains("▶1 a.mkv [█████░░░░░] 50%") && first.contains("12 waiting, page 1 of 2"), "{first}");
         assert!(first.contains("10. w11.mkv (2.0 KB)") && !first.contains("w12.mkv") && !first.contains("gone"), "{first}");
-        let second = queue_page(&entries, 5, 10);
-        assert!(second.contains("page 2 of 2") && second.contains("12. w13.mkv"), "{second}");
+        assert_eq!(view.shown.len(), 11);
+        assert_eq!(view.shown[0], ("▶1".to_owned(), 1, "a.mkv".to_owned()));
+        assert_eq!(view.shown[10], ("10".to_owned(), 11, "w11.mkv".to_owned()));
+        let second = queue_view(&entries, 5, 10);
+        assert_eq!((second.page, second.pages), (1, 2));
+        assert!(second.text.contains("page 2 of 2") && second.text.contains("12. w13.mkv"), "{}", second.text);
     }
 }

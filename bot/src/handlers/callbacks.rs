@@ -1,25 +1,62 @@
 //! Inline buttons. Callback data never carries a path or anything the server trusts:
-//! only an id into server-side state, checked against who pressed.
+//! only an id into server-side state, checked against who pressed. The prefix says whose
+//! button it is: `cancel:` (a download's status message) and `q`/`qc` (`/queue`) are the
+//! users'; `o` (`/organize`), `p` (`/propagate`), `h*` (`/history`) and `m*`
+//! (`/organized`) are the admins', and refused to anyone else, even on a forwarded message.
 
 use teloxide::prelude::*;
 
-use super::{App, HandlerResult, TgBot};
+use super::admin::{history, organize, propagate};
+use super::{queue, App, HandlerResult, TgBot};
+
+const INVALID: &str = "This button is no longer valid.";
 
 pub async fn pressed(bot: TgBot, query: CallbackQuery, app: App) -> HandlerResult {
     let presser = query.from.id.0 as i64;
+    let data = query.data.clone().unwrap_or_default();
     let answer = if !app.config.is_allowed(presser) {
         format!("Sorry, this bot is private (your user id is {presser}).")
     } else {
-        match query.data.as_deref().and_then(|d| d.strip_prefix("cancel:")).and_then(|id| id.parse().ok()) {
-            Some(id) => cancel(&app, id, presser).await?,
-            None => "This button is no longer valid.".to_owned(),
-        }
+        route(&bot, &query, &app, presser, &data).await?
     };
-    bot.answer_callback_query(query.id.clone()).text(answer).await?;
+    let mut reply = bot.answer_callback_query(query.id.clone());
+    if !answer.is_empty() {
+        reply = reply.text(answer);
+    }
+    reply.await?;
     Ok(())
 }
 
-async fn cancel(app: &App, id: bot_db::DocId, presser: i64) -> anyhow::Result<String> {
+async fn route(bot: &TgBot, query: &CallbackQuery, app: &App, presser: i64, data: &str) -> anyhow::Result<String> {
+    let prefix = data.split(':').next().unwrap_or_default();
+    let admin_button = matches!(prefix, "o" | "p" | "h" | "hd" | "hr" | "hx" | "m" | "mr" | "mx");
+    if admin_button && !app.config.is_admin(presser) {
+        return Ok("Only the bot's admins can use this button.".to_owned());
+    }
+    // `o:<nonce>:<action>` and `p:<nonce>:<verb>`.
+    let flow_nonce = || data.split(':').nth(1).and_then(|n| n.parse::<u64>().ok());
+    let flow_rest = || data.splitn(3, ':').nth(2).unwrap_or_default();
+    Ok(match prefix {
+        "cancel" => match data.strip_prefix("cancel:").and_then(|id| id.parse().ok()) {
+            Some(id) => cancel(app, id, presser).await?,
+            None => INVALID.to_owned(),
+        },
+        "q" | "qc" => queue::pressed(bot, query, app, presser, data).await?,
+        "o" => match flow_nonce() {
+            Some(nonce) => organize::pressed(bot, query, app, presser, nonce, flow_rest()).await?,
+            None => INVALID.to_owned(),
+        },
+        "p" => match flow_nonce() {
+            Some(nonce) => propagate::pressed(bot, query, app, presser, nonce, flow_rest()).await?,
+            None => INVALID.to_owned(),
+        },
+        _ if admin_button => history::pressed(bot, query, app, presser, data).await?,
+        _ => INVALID.to_owned(),
+    })
+}
+
+/// Cancels download `id` for `presser` (its sender or an admin); returns the answer.
+pub async fn cancel(app: &App, id: bot_db::DocId, presser: i64) -> anyhow::Result<String> {
     let Some(queued) = app.db.queue().await?.into_iter().find(|q| q.id == id) else {
         return Ok("This download is no longer in the queue.".to_owned());
     };

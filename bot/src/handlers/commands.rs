@@ -5,7 +5,10 @@ use anyhow::Context;
 use teloxide::prelude::*;
 use teloxide::utils::command::BotCommands;
 
-use super::{App, HandlerResult, TgBot};
+use super::admin::history::List;
+use super::admin::{history, organize, propagate};
+use super::{queue, App, HandlerResult, TgBot};
+use crate::rate_limit::Action;
 use crate::{diagnostics, report};
 
 #[derive(BotCommands, Clone, Debug, PartialEq)]
@@ -23,13 +26,21 @@ pub enum Command {
     Queue(String),
     /// Checks the library folders, free space, Telegram and TMDb.
     Test,
+    /// (admin) File a file from Downloads or Other by hand: pick it, say what it is.
+    Organize,
+    /// (admin) Files organized by hand, with Reorganize and Delete (/organized 2 for page 2).
+    Organized(String),
+    /// (admin) Everything organized, newest first, with details (/history 2 for page 2).
+    History(String),
+    /// (admin) After organizing an episode by hand, file the season's later episodes.
+    Propagate,
+    /// (admin) Leave the /organize or /propagate flow.
+    Cancel,
     /// (admin) How many people have used the bot.
     Users,
     /// (admin) Stops the bot gracefully; nothing queued is lost.
     Shutdown,
 }
-
-const QUEUE_PAGE: usize = 10;
 
 /// The menu for `setMyCommands`. The Bot API wants names without the slash (lowercase
 /// letters, digits and underscores), which teloxide's list includes.
@@ -44,7 +55,20 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
     let user = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
     app.db.add_user(user).await.context("recording the user")?;
     let admin = app.config.is_admin(user);
+    let chat = msg.chat.id;
+    // Admins are limited too, but /shutdown always gets through.
+    if command != Command::Shutdown {
+        if let Err(refused) = app.limiter.check(user, Action::Command) {
+            crate::retry::retry_after(bot.send_message(chat, refused.message())).await?;
+            return Ok(());
+        }
+    }
+    let admin_only = matches!(
+        command,
+        Command::Users | Command::Shutdown | Command::Organize | Command::Organized(_) | Command::History(_) | Command::Propagate | Command::Cancel
+    );
     let text = match command {
+        _ if admin_only && !admin => "Permission denied: only the bot's admins may do that.".to_owned(),
         Command::Start => format!(
             "👋 Hello! Send me a video, audio or subtitle file and I'll download it and file it, \
              correctly named, in the Jellyfin library.\n\n{}",
@@ -52,12 +76,13 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
         ),
         Command::Help => Command::descriptions().to_string(),
         Command::Stats | Command::Status => stats(&app, user, admin).await?,
-        Command::Queue(page) => {
-            let page = page.trim().parse::<usize>().map_or(0, |p| p.saturating_sub(1));
-            report::queue_page(&app.db.queue().await?, page, QUEUE_PAGE)
-        }
+        Command::Queue(page) => return queue::command(&bot, chat, &app, &page).await,
         Command::Test => diagnostics::run(&bot, &app).await,
-        Command::Users | Command::Shutdown if !admin => "Permission denied: only the bot's admins may do that.".to_owned(),
+        Command::Organize => return organize::start(&bot, chat, &app, user).await,
+        Command::Organized(page) => return history::command(&bot, chat, &app, List::Manual, &page).await,
+        Command::History(page) => return history::command(&bot, chat, &app, List::History, &page).await,
+        Command::Propagate => return propagate::start(&bot, chat, &app, user).await,
+        Command::Cancel => organize::cancel(&app, user),
         Command::Users => format!(
             "👥 {} people have used the bot.\nDatabase: {}",
             app.db.user_count().await?,
@@ -66,7 +91,7 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
         Command::Shutdown => {
             tracing::info!(user, "shutdown asked for by an admin");
             let text = "Shutting down gracefully: running downloads stop at a safe point and resume at the next start.";
-            crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
+            crate::retry::retry_after(bot.send_message(chat, text)).await?;
             app.shutdown.trigger();
             return Ok(());
         }

@@ -43,6 +43,8 @@ pub async fn received(bot: TgBot, msg: Message, app: App) -> HandlerResult {
         format!("The bot is shutting down: send {} again once it is back.", file.name)
     } else if classify_extension(&file.name).is_none() {
         format!("Ignoring {}: unsupported extension. I take video, audio and subtitle files.", file.name)
+    } else if let Err(refused) = app.limiter.check(user, crate::rate_limit::Action::Download) {
+        format!("{} {} was not downloaded: send it again then.", refused.message(), file.name)
     } else {
         let request = Request {
             user,

@@ -5,9 +5,11 @@
 //! thin: they take the injected [`App`], call code that does not know teloxide, and send
 //! the reply.
 
+pub mod admin;
 pub mod callbacks;
 pub mod commands;
 pub mod media;
+pub mod queue;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,6 +38,9 @@ pub struct App {
     pub redactor: Redactor,
     pub downloads: crate::downloads::Downloads,
     pub organizer: crate::organize::Organizer,
+    /// The admins' `/organize` and `/propagate` flows.
+    pub flows: admin::session::Sessions,
+    pub limiter: crate::rate_limit::Limiter,
 }
 
 pub fn schema() -> UpdateHandler<anyhow::Error> {
@@ -43,8 +48,20 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter(|msg: Message, app: App| !sender_allowed(&msg, &app.config)).endpoint(refuse_stranger))
         .branch(dptree::entry().filter_command::<commands::Command>().endpoint(commands::run))
         .branch(dptree::filter(|msg: Message| media::attachment(&msg).is_some()).endpoint(media::received))
+        .branch(dptree::filter(|msg: Message, app: App| awaits_answer(&msg, &app)).endpoint(flow_answer))
         .branch(dptree::endpoint(hint));
     dptree::entry().branch(message).branch(Update::filter_callback_query().endpoint(callbacks::pressed))
+}
+
+/// A plain text from an admin whose flow asked a question.
+fn awaits_answer(msg: &Message, app: &App) -> bool {
+    let Some(user) = msg.from.as_ref().map(|u| u.id.0 as i64) else { return false };
+    msg.text().is_some_and(|t| !t.starts_with('/')) && app.config.is_admin(user) && app.flows.wants_text(user)
+}
+
+async fn flow_answer(bot: TgBot, msg: Message, app: App) -> HandlerResult {
+    let admin = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    admin::organize::answered(&bot, &msg, &app, admin).await
 }
 
 fn sender_allowed(msg: &Message, config: &Config) -> bool {

@@ -54,7 +54,10 @@ async fn the_command_menu_is_registered_and_its_refusal_is_survived() {
     let bot = Bot::start(&[]).await;
     let menu = bot.telegram.my_commands().expect("setMyCommands was called");
     let names: Vec<_> = menu.as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["start", "help", "stats", "status", "queue", "test", "users", "shutdown"]);
+    assert_eq!(
+        names,
+        ["start", "help", "stats", "status", "queue", "test", "organize", "organized", "history", "propagate", "cancel", "users", "shutdown"]
+    );
 
     let telegram = perf::TelegramServer::start(perf::TelegramOptions::default()).await.unwrap();
     telegram.faults().fail_next("setMyCommands", 1, perf::Fault::Status(500));

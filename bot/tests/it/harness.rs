@@ -41,6 +41,8 @@ pub fn base_env(telegram: &TelegramServer, dir: &Path) -> Vec<(String, String)> 
         ("BASE_DIR", dir.join("library").display().to_string()),
         // A port nothing listens on: no test may reach the real TMDb.
         ("TMDB_API_URL", "http://127.0.0.1:9/3".to_owned()),
+        // Tests send commands faster than people do; the limits have their own test.
+        ("RATE_LIMITS", "off".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -1,0 +1,174 @@
+//! `/history` (everything filed, 5 a page, with a Details view) and `/organized` (what
+//! was filed by hand, 10 a page). Pages are read fresh from the database on every press
+//! and buttons name records by id, so pages stay right while entries come and go.
+
+use std::time::SystemTime;
+
+use bot_db::{Organized, Page};
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::{ago, button, clamp_page, edit_or_send, keyboard, label, nav_row, send, short, shown};
+use crate::handlers::{App, TgBot};
+use crate::rate_limit::Action;
+
+pub const HISTORY_PAGE: usize = 5;
+pub const ORGANIZED_PAGE: usize = 10;
+
+/// Which list a page belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    /// `/history`: callback data `h:<page>`, `hd:<id>:<page>`, `hr:<id>`, `hx:<id>:<page>`.
+    History,
+    /// `/organized`: `m:<page>`, `mr:<id>`, `mx:<id>:<page>`.
+    Manual,
+}
+
+impl List {
+    fn per_page(self) -> usize {
+        match self {
+            List::History => HISTORY_PAGE,
+            List::Manual => ORGANIZED_PAGE,
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            List::History => "h",
+            List::Manual => "m",
+        }
+    }
+
+    async fn page(self, app: &App, page: usize) -> anyhow::Result<Page<Organized>> {
+        let per_page = self.per_page();
+        let first = match self {
+            List::History => app.db.history_page(page, per_page).await?,
+            List::Manual => app.db.manual_page(page, per_page).await?,
+        };
+        // Entries deleted meanwhile can leave `page` past the end: show the last one.
+        let clamped = clamp_page(page, first.total, per_page);
+        if clamped == page {
+            return Ok(first);
+        }
+        Ok(match self {
+            List::History => app.db.history_page(clamped, per_page).await?,
+            List::Manual => app.db.manual_page(clamped, per_page).await?,
+        })
+    }
+}
+
+/// The page as text and buttons.
+pub async fn render(app: &App, list: List, page: usize) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
+    let page = list.page(app, page).await?;
+    if page.total == 0 {
+        let text = match list {
+            List::History => "Nothing has been organized yet.",
+            List::Manual => "No file has been organized by hand yet. /organize files one.",
+        };
+        return Ok((text.to_owned(), keyboard(Vec::new())));
+    }
+    let pages = page.page_count();
+    let now = SystemTime::now();
+    let heading = match list {
+        List::History => format!("🗂 Organized files: {}, newest first (page {} of {pages})", page.total, page.page + 1),
+        List::Manual => format!("✋ Organized by hand: {}, newest first (page {} of {pages})", page.total, page.page + 1),
+    };
+    let mut text = heading;
+    let mut rows = Vec::new();
+    let p = list.prefix();
+    for (i, record) in page.items.iter().enumerate() {
+        let n = page.page * list.per_page() + i + 1;
+        let e = &record.entry;
+        let category = e.category.as_deref().unwrap_or("?");
+        text.push_str(&format!("\n{n}. {} · {category} · {} · {}", label(record), e.method.as_str(), ago(e.timestamp.as_deref(), now)));
+        rows.push(match list {
+            List::History => vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{}", record.id, page.page))],
+            List::Manual => vec![
+                button(format!("♻️ Reorganize {n}"), format!("mr:{}", record.id)),
+                button(format!("🗑 Delete {n}"), format!("mx:{}:{}", record.id, page.page)),
+            ],
+        });
+    }
+    rows.push(nav_row(page.page, pages, |to| format!("{p}:{to}")));
+    Ok((text, keyboard(rows)))
+}
+
+/// `/history [page]` or `/organized [page]` (pages counted from 1 by the admin).
+pub async fn command(bot: &TgBot, chat: ChatId, app: &App, list: List, page: &str) -> anyhow::Result<()> {
+    let page = page.trim().parse::<usize>().map_or(0, |p| p.saturating_sub(1));
+    let (text, markup) = render(app, list, page).await?;
+    send(bot, chat, text, markup).await
+}
+
+/// A history or organized button; `data` is the whole callback data. Returns the answer.
+pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, data: &str) -> anyhow::Result<String> {
+    let chat = ChatId(admin);
+    let at = super::origin(query);
+    let mut parts = data.split(':');
+    let kind = parts.next().unwrap_or_default();
+    let mut number = || parts.next().and_then(|n| n.parse::<u64>().ok());
+    let invalid = || Ok("This button is no longer valid.".to_owned());
+    match kind {
+        "h" | "m" => {
+            let Some(page) = number() else { return invalid() };
+            let list = if kind == "h" { List::History } else { List::Manual };
+            let (text, markup) = render(app, list, page as usize).await?;
+            edit_or_send(bot, at, chat, text, markup).await?;
+            Ok(String::new())
+        }
+        "hd" => {
+            let (Some(id), Some(page)) = (number(), number()) else { return invalid() };
+            let Some(record) = app.db.organized(id).await? else {
+                let (text, markup) = render(app, List::History, page as usize).await?;
+                edit_or_send(bot, at, chat, text, markup).await?;
+                return Ok("That entry was deleted meanwhile.".into());
+            };
+            let (text, markup) = details(app, &record, page as usize);
+            edit_or_send(bot, at, chat, text, markup).await?;
+            Ok(String::new())
+        }
+        "hr" | "mr" => {
+            let Some(id) = number() else { return invalid() };
+            match app.db.organized(id).await? {
+                Some(record) => super::organize::reorganize(bot, chat, app, admin, record).await,
+                None => Ok("That entry was deleted meanwhile.".into()),
+            }
+        }
+        "hx" | "mx" => {
+            let (Some(id), Some(page)) = (number(), number()) else { return invalid() };
+            if let Err(refused) = app.limiter.check(admin, Action::Organize) {
+                return Ok(refused.message());
+            }
+            let answer = if app.db.delete_organized(id).await? {
+                "Entry deleted; the file stays where it is."
+            } else {
+                "That entry was already deleted."
+            };
+            let list = if kind == "hx" { List::History } else { List::Manual };
+            let (text, markup) = render(app, list, page as usize).await?;
+            edit_or_send(bot, at, chat, text, markup).await?;
+            Ok(answer.into())
+        }
+        _ => invalid(),
+    }
+}
+
+/// One record in full, with Reorganize, Delete Entry and Back.
+fn details(app: &App, record: &Organized, page: usize) -> (String, InlineKeyboardMarkup) {
+    let e = &record.entry;
+    let original = std::path::Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
+    let library = e.new_path.as_deref().map_or_else(|| "—".to_owned(), |p| shown(app, std::path::Path::new(p)));
+    let text = format!(
+        "🔎 {}\nOriginal file: {original}\nNow at: {library}\nMethod: {} · Category: {} · Resolution: {}\nOrganized {}",
+        label(record),
+        e.method.as_str(),
+        e.category.as_deref().unwrap_or("unknown"),
+        e.resolution.as_deref().unwrap_or("unknown"),
+        ago(e.timestamp.as_deref(), SystemTime::now()),
+    );
+    let rows = vec![
+        vec![button("♻️ Reorganize", format!("hr:{}", record.id)), button("🗑 Delete Entry", format!("hx:{}:{page}", record.id))],
+        vec![button("⬅️ Back", format!("h:{page}"))],
+    ];
+    (text, keyboard(rows))
+}

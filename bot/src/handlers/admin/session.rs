@@ -1,0 +1,211 @@
+//! The admin flows' state: one conversation per admin, kept server-side, as a state
+//! machine. Nothing waits: each button press or text answer is one update that looks
+//! the state up, moves it one step, and returns, so a flow never blocks the bot or the
+//! other users. Buttons carry the flow's number (`nonce`), so a button from a flow that
+//! ended, was replaced or expired is recognised as stale.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bot_db::Organized;
+
+use crate::naming::Category;
+use crate::organize::{FoundEpisode, ManualName};
+
+/// Where an `/organize` flow is.
+// At most one per admin: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Flow {
+    /// The candidates are listed; the admin picks one.
+    Pick { files: Vec<PathBuf>, page: usize },
+    /// One file, its name being built one answer at a time.
+    Name { file: PathBuf, draft: Draft, step: Step },
+    /// `/propagate`: the episodes still to ask about (the first is on screen).
+    Propagate { template: ManualName, pending: VecDeque<FoundEpisode>, filed: usize, skipped: usize },
+}
+
+/// The question on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Kind,
+    Title,
+    Year,
+    Season,
+    Episode,
+}
+
+impl Step {
+    pub fn wants_text(self) -> bool {
+        self != Step::Kind
+    }
+}
+
+/// The answers so far, and what to suggest for the rest (from the file name, or from the
+/// record when reorganizing).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Draft {
+    pub category: Option<Category>,
+    pub title: Option<String>,
+    pub year: Option<u16>,
+    pub season: Option<u32>,
+    pub episode: Option<u32>,
+    pub resolution: Option<String>,
+    pub suggest: Suggestions,
+    /// The record a reorganize replaces.
+    pub replaces: Option<Organized>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Suggestions {
+    pub category: Option<Category>,
+    pub title: Option<String>,
+    pub year: Option<u16>,
+    pub season: Option<u32>,
+    pub episode: Option<u32>,
+}
+
+/// Why a button or an answer found no flow to act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stale {
+    /// No flow, or another one replaced it.
+    Gone,
+    /// The flow was left alone longer than the timeout.
+    Expired,
+}
+
+struct Session {
+    nonce: u64,
+    touched: Instant,
+    flow: Flow,
+}
+
+/// Every admin's current flow.
+#[derive(Clone)]
+pub struct Sessions {
+    inner: Arc<Mutex<Inner>>,
+    timeout: Duration,
+}
+
+#[derive(Default)]
+struct Inner {
+    by_admin: HashMap<i64, Session>,
+    last_nonce: u64,
+}
+
+impl Sessions {
+    pub fn new(timeout: Duration) -> Sessions {
+        Sessions { inner: Arc::default(), timeout }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts a flow for `admin`, replacing any other (one flow per admin); returns its
+    /// nonce, for its buttons.
+    pub fn begin(&self, admin: i64, flow: Flow) -> u64 {
+        let mut inner = self.lock();
+        inner.last_nonce += 1;
+        let nonce = inner.last_nonce;
+        inner.by_admin.insert(admin, Session { nonce, touched: Instant::now(), flow });
+        nonce
+    }
+
+    /// The flow a button of flow `nonce` acts on (or the current one, for a text answer,
+    /// with `nonce` None), and its nonce. An expired flow is removed.
+    pub fn current(&self, admin: i64, nonce: Option<u64>) -> Result<(u64, Flow), Stale> {
+        self.current_at(admin, nonce, Instant::now())
+    }
+
+    fn current_at(&self, admin: i64, nonce: Option<u64>, now: Instant) -> Result<(u64, Flow), Stale> {
+        let mut inner = self.lock();
+        let session = inner.by_admin.get(&admin).ok_or(Stale::Gone)?;
+        if nonce.is_some_and(|n| n != session.nonce) {
+            return Err(Stale::Gone);
+        }
+        if now.saturating_duration_since(session.touched) >= self.timeout {
+            inner.by_admin.remove(&admin);
+            return Err(Stale::Expired);
+        }
+        Ok((session.nonce, session.flow.clone()))
+    }
+
+    /// Moves flow `nonce` to `flow` (if it is still the admin's current one).
+    pub fn update(&self, admin: i64, nonce: u64, flow: Flow) {
+        if let Some(session) = self.lock().by_admin.get_mut(&admin).filter(|s| s.nonce == nonce) {
+            session.flow = flow;
+            session.touched = Instant::now();
+        }
+    }
+
+    /// What to tell the admin about a stale button or answer.
+    pub fn explain(&self, stale: Stale) -> String {
+        match stale {
+            Stale::Gone => "This belongs to a flow that has ended or was replaced. Send /organize to start again.".to_owned(),
+            Stale::Expired => format!(
+                "This flow expired after {} without an answer; nothing was moved. Send /organize to start again.",
+                crate::report::duration(self.timeout)
+            ),
+        }
+    }
+
+    /// Ends `admin`'s flow; true if there was one (expired or not).
+    pub fn end(&self, admin: i64) -> bool {
+        self.lock().by_admin.remove(&admin).is_some()
+    }
+
+    /// Whether `admin` has a flow waiting for a typed answer.
+    pub fn wants_text(&self, admin: i64) -> bool {
+        self.lock().by_admin.get(&admin).is_some_and(|s| matches!(s.flow, Flow::Name { step, .. } if step.wants_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick() -> Flow {
+        Flow::Pick { files: vec![PathBuf::from("/d/a.mkv")], page: 0 }
+    }
+
+    #[test]
+    fn one_flow_per_admin_and_old_buttons_are_stale() {
+        let sessions = Sessions::new(Duration::from_secs(1800));
+        let first = sessions.begin(1, pick());
+        assert_eq!(sessions.current(1, Some(first)).unwrap().0, first);
+        let second = sessions.begin(1, pick());
+        assert_eq!(sessions.current(1, Some(first)), Err(Stale::Gone));
+        assert!(sessions.current(1, Some(second)).is_ok());
+        assert_eq!(sessions.current(2, None), Err(Stale::Gone), "another admin has none");
+        sessions.update(1, first, Flow::Pick { files: Vec::new(), page: 3 });
+        assert_eq!(sessions.current(1, None).unwrap().1, pick(), "a stale nonce changes nothing");
+        assert!(sessions.end(1));
+        assert!(!sessions.end(1));
+    }
+
+    #[test]
+    fn flows_expire_after_the_timeout_of_silence() {
+        let sessions = Sessions::new(Duration::from_secs(1800));
+        let nonce = sessions.begin(1, pick());
+        let later = Instant::now() + Duration::from_secs(1799);
+        assert!(sessions.current_at(1, Some(nonce), later).is_ok());
+        let expired = Instant::now() + Duration::from_secs(1801);
+        assert_eq!(sessions.current_at(1, Some(nonce), expired), Err(Stale::Expired));
+        assert_eq!(sessions.current_at(1, Some(nonce), expired), Err(Stale::Gone), "removed once found expired");
+    }
+
+    #[test]
+    fn only_a_question_waits_for_text() {
+        let sessions = Sessions::new(Duration::from_secs(60));
+        sessions.begin(1, pick());
+        assert!(!sessions.wants_text(1));
+        let draft = Draft::default();
+        let nonce = sessions.begin(1, Flow::Name { file: "/d/a.mkv".into(), draft: draft.clone(), step: Step::Kind });
+        assert!(!sessions.wants_text(1));
+        sessions.update(1, nonce, Flow::Name { file: "/d/a.mkv".into(), draft, step: Step::Title });
+        assert!(sessions.wants_text(1));
+    }
+}
