@@ -32,12 +32,13 @@ impl Action {
         }
     }
 
-    fn what(self) -> &'static str {
-        match self {
-            Action::Command => "commands",
-            Action::Download => "files",
-            Action::Organize => "organize actions",
-        }
+    fn what(self, count: usize) -> String {
+        let noun = match self {
+            Action::Command => "command",
+            Action::Download => "file",
+            Action::Organize => "organize action",
+        };
+        if count == 1 { noun.to_owned() } else { format!("{noun}s") }
     }
 }
 
@@ -127,7 +128,7 @@ pub struct Refused {
 impl Refused {
     pub fn message(&self) -> String {
         let secs = self.retry_in.as_secs_f64().ceil().max(1.0) as u64;
-        format!("⏳ Slow down: at most {} {} {}. Try again in {secs} s.", self.limit.count, self.action.what(), per(self.limit.window))
+        format!("⏳ Slow down: at most {} {} {}. Try again in {secs} s.", self.limit.count, self.action.what(self.limit.count), per(self.limit.window))
     }
 }
 

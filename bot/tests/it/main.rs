@@ -3,6 +3,7 @@
 //! library in a temporary folder. One binary (ripgrep's layout); `.ci/run` runs it for the
 //! baseline and the optimized build.
 
+mod admin;
 mod commands;
 mod downloads;
 mod harness;

@@ -266,6 +266,27 @@ impl ScriptedUser {
         Ok(query_id)
     }
 
+    /// Presses a button with this exact `data` on `message` (which may be in another
+    /// chat), as when a user presses a button on a message forwarded to them, or a client
+    /// forges callback data. Returns the callback query's id.
+    pub fn press_data(&self, message: &BotMessage, data: &str) -> String {
+        let mut state = self.shared.lock();
+        state.next_callback += 1;
+        let query_id = format!("{}{:06}", self.id, state.next_callback);
+        let payload = json!({
+            "id": query_id,
+            "from": self.shared.user_json(self.id),
+            "message": self.shared.bot_message_json(message),
+            "chat_instance": format!("{}", self.id.wrapping_mul(7919)),
+            "data": data,
+        });
+        state.callbacks.insert(query_id.clone(), None);
+        let now = state.events.len();
+        state.cursors.insert(self.id, now);
+        self.shared.push_update(&mut state, "callback_query", payload);
+        query_id
+    }
+
     /// Waits for the bot's next message or edit in this chat that `pred` accepts.
     ///
     /// "Next" means: after this user's last action (send or press) and after the last

@@ -75,6 +75,9 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
         Err(stale) => return Ok(app.flows.explain(stale)),
     };
     let (verb, arg) = action.split_once(':').unwrap_or((action, ""));
+    if !matches!(verb, "x" | "p" | "f" | "k" | "t" | "y" | "ny" | "s" | "e") {
+        return Ok("This button is no longer valid.".into());
+    }
     match (verb, flow) {
         ("x", _) => {
             app.flows.end(admin);

@@ -1,0 +1,381 @@
+//! The admin's tools, walked as an admin would: tapping buttons, typing answers (wrong
+//! ones too), `/cancel`, expiry, stale and forged buttons; then the files on disk and the
+//! records are checked.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use perf::{BotMessage, DocumentSpec, ScriptedUser};
+
+use crate::harness::{Bot, ADMIN, USER, WAIT};
+
+/// The admin's side of a conversation, with the bot's log in every failure.
+struct Admin<'a> {
+    bot: &'a Bot,
+    me: ScriptedUser,
+}
+
+impl<'a> Admin<'a> {
+    fn of(bot: &'a Bot, id: i64) -> Admin<'a> {
+        Admin { bot, me: bot.telegram.user(id) }
+    }
+
+    /// Sends `text`; returns the bot's next message (or edit).
+    async fn say(&self, text: &str) -> BotMessage {
+        self.me.send_text(text);
+        self.next(&format!("an answer to {text:?}")).await
+    }
+
+    async fn next(&self, what: &str) -> BotMessage {
+        self.next_where(what, |_| true).await
+    }
+
+    /// Sends `text`; returns the bot's next message (or edit) that starts with `prefix`
+    /// (a download's progress edits may come in between).
+    async fn say_expecting(&self, text: &str, prefix: &str) -> BotMessage {
+        self.me.send_text(text);
+        self.next_where(&format!("an answer to {text:?} starting {prefix:?}"), |m| m.text.starts_with(prefix)).await
+    }
+
+    async fn next_where(&self, what: &str, pred: impl Fn(&BotMessage) -> bool) -> BotMessage {
+        match self.me.next_bot_message(pred, WAIT).await {
+            Ok(m) => m,
+            Err(e) => panic!("no {what}: {e}\nthe bot's log:\n{}", self.bot.log()),
+        }
+    }
+
+    /// Taps the button with this text on the newest message that has it; returns the
+    /// callback query's id.
+    fn tap(&self, text: &str) -> String {
+        self.me.press_button(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Taps, and returns the bot's next message (or the edit the tap caused).
+    async fn tap_then(&self, text: &str) -> BotMessage {
+        self.tap(text);
+        self.next(&format!("message after tapping {text:?}")).await
+    }
+
+    /// What the bot answered to callback `query` (the small notice on the button).
+    async fn answer(&self, query: &str) -> String {
+        for _ in 0..(WAIT.as_millis() / 10) {
+            if let Some(answer) = self.bot.telegram.callback_answer(query) {
+                return answer.text.unwrap_or_default();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("callback {query} was never answered\n{}", self.bot.log());
+    }
+}
+
+fn library(bot: &Bot) -> PathBuf {
+    bot.dir.path().join("library")
+}
+
+/// Puts a file with distinct bytes in `folder` (relative to the library); returns them.
+fn put(bot: &Bot, folder: &str, name: &str) -> Vec<u8> {
+    let dir = library(bot).join(folder);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes = format!("contents of {name}").into_bytes();
+    std::fs::write(dir.join(name), &bytes).unwrap();
+    bytes
+}
+
+fn assert_file(path: &Path, bytes: &[u8]) {
+    let found = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(found, bytes, "{} holds other bytes", path.display());
+}
+
+/// The database as the bot left it (read after it stopped, or flushed).
+fn organized_records(dir: &Path) -> Vec<serde_json::Value> {
+    let db: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("library/db.json")).unwrap()).unwrap();
+    db.get("organized").and_then(|t| t.as_object()).map(|t| t.values().cloned().collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_movie_filed_by_hand_with_wrong_answers_retried() {
+    let bot = Bot::start(&[]).await;
+    let bytes = put(&bot, "Downloads", "sm.rnd.mv.1080p.mkv");
+    put(&bot, "Downloads", "notes.txt"); // not media: never offered
+    let admin = Admin::of(&bot, ADMIN);
+
+    let list = admin.say("/organize").await;
+    assert!(list.text.starts_with("📂 1 file(s) to organize"), "{}", list.text);
+    assert!(!list.has_button("notes.txt"), "{:?}", list.buttons());
+    let kind = admin.tap_then("sm.rnd.mv.1080p.mkv").await;
+    assert!(kind.text.contains("Detected resolution: 1080p") && kind.text.ends_with("What is it?"), "{}", kind.text);
+    for b in ["Movie", "TV", "Anime", "Skip"] {
+        assert!(kind.has_button(b), "{b}: {:?}", kind.buttons());
+    }
+    let title = admin.tap_then("Movie").await;
+    assert!(title.text.starts_with("Title?"), "{}", title.text);
+    assert!(title.buttons().iter().any(|b| b.text.starts_with("✅ ")), "the parsed title is suggested: {:?}", title.buttons());
+
+    let wrong = admin.say("...").await;
+    assert_eq!(wrong.text, "A title needs at least one letter or digit. Try again, or /cancel.");
+    let year = admin.say("  The   Real Film ").await;
+    assert!(year.text.starts_with("Year?") && year.has_button("No year"), "{}", year.text);
+    let wrong = admin.say("99").await;
+    assert!(wrong.text.starts_with("\"99\" is not a year"), "{}", wrong.text);
+    let done = admin.say("2011").await;
+    let expected = "Movies/The Real Film (2011)/The Real Film (2011) [1080p].mkv";
+    assert_eq!(done.text, format!("✅ Filed sm.rnd.mv.1080p.mkv as {expected}"));
+    assert_file(&library(&bot).join(expected), &bytes);
+    assert!(!library(&bot).join("Downloads/sm.rnd.mv.1080p.mkv").exists());
+
+    // The flow is over: a plain text is no answer any more, and the list is empty.
+    let hint = admin.say("2012").await;
+    assert!(hint.text.starts_with("Send me a video"), "{}", hint.text);
+    let empty = admin.say("/organize").await;
+    assert!(empty.text.starts_with("Nothing to organize"), "{}", empty.text);
+
+    let manual = admin.say("/organized").await;
+    assert!(manual.text.contains("1. The Real Film (2011) · movie · manual · just now"), "{}", manual.text);
+    assert!(manual.has_button("♻️ Reorganize 1") && manual.has_button("🗑 Delete 1"), "{:?}", manual.buttons());
+
+    bot.signal(libc::SIGTERM);
+    let (status, log, _telegram, dir) = bot.exit().await;
+    assert!(status.success(), "{log}");
+    let records = organized_records(dir.path());
+    assert_eq!(records.len(), 1, "{records:?}");
+    let r = &records[0];
+    assert_eq!((r["method"].as_str(), r["category"].as_str(), r["title"].as_str()), (Some("manual"), Some("movie"), Some("The Real Film")));
+    assert_eq!((r["year"].as_i64(), r["resolution"].as_str(), r["organized_by"].as_i64()), (Some(2011), Some("1080p"), Some(ADMIN)));
+    assert!(r["path"].as_str().unwrap().ends_with("Downloads/sm.rnd.mv.1080p.mkv"), "{r}");
+}
+
+#[tokio::test]
+async fn an_episode_by_hand_then_the_rest_of_the_season_by_propagate() {
+    let bot = Bot::start(&[]).await;
+    let e1 = put(&bot, "Downloads", "Some.Show.S01E01.720p.mkv");
+    let e2 = put(&bot, "Downloads", "Some.Show.S01E02.720p.mkv");
+    let e3 = put(&bot, "Downloads", "Some.Show.S01E03.720p.mkv");
+    let e4 = put(&bot, "Downloads", "Some.Show.S01E04.720p.mkv");
+    put(&bot, "Downloads", "Some.Show.S02E01.720p.mkv"); // another season
+    put(&bot, "Downloads", "Other.Thing.S01E05.720p.mkv"); // another show
+    let admin = Admin::of(&bot, ADMIN);
+
+    let nothing = admin.say("/propagate").await;
+    assert!(nothing.text.starts_with("Nothing to propagate"), "{}", nothing.text);
+
+    admin.say("/organize").await;
+    admin.tap_then("Some.Show.S01E01.720p.mkv").await;
+    admin.tap_then("TV").await;
+    let season = admin.say("Proper Show Name").await;
+    assert!(season.text.starts_with("Season number?") && season.has_button("✅ 1"), "{} {:?}", season.text, season.buttons());
+    let wrong = admin.say("one").await;
+    assert!(wrong.text.starts_with("\"one\" is not a season number"), "{}", wrong.text);
+    let episode = admin.tap_then("✅ 1").await;
+    assert!(episode.text.starts_with("Episode number?") && episode.has_button("✅ 1"), "{}", episode.text);
+    let done = admin.tap_then("✅ 1").await;
+    let show = "TV/Proper Show Name/Season 01";
+    assert!(done.text.starts_with(&format!("✅ Filed Some.Show.S01E01.720p.mkv as {show}/Proper Show Name - S01E01 [720p].mkv")), "{}", done.text);
+    assert!(done.text.contains("/propagate"), "{}", done.text);
+    assert_file(&library(&bot).join(format!("{show}/Proper Show Name - S01E01 [720p].mkv")), &e1);
+
+    let ask = admin.say("/propagate").await;
+    assert_eq!(ask.text, "📺 Proper Show Name season 1: 3 more found.\nFile Some.Show.S01E02.720p.mkv as episode 2?");
+    let asked_in = ask.message_id;
+    let ask = admin.tap_then("No").await;
+    assert_eq!(ask.message_id, asked_in, "the same message, edited in place");
+    assert!(ask.text.ends_with("2 more found.\nFile Some.Show.S01E03.720p.mkv as episode 3?"), "{}", ask.text);
+    let ask = admin.tap_then("Yes").await;
+    assert!(ask.text.contains("✅ TV/Proper Show Name/Season 01/Proper Show Name - S01E03 [720p].mkv"), "{}", ask.text);
+    assert!(ask.text.ends_with("File Some.Show.S01E04.720p.mkv as episode 4?"), "{}", ask.text);
+    let end = admin.tap_then("All").await;
+    assert_eq!(end.message_id, asked_in);
+    assert!(end.text.ends_with("Done with Proper Show Name season 1: 2 filed, 1 skipped."), "{}", end.text);
+
+    assert_file(&library(&bot).join(format!("{show}/Proper Show Name - S01E03 [720p].mkv")), &e3);
+    assert_file(&library(&bot).join(format!("{show}/Proper Show Name - S01E04 [720p].mkv")), &e4);
+    assert_file(&library(&bot).join("Downloads/Some.Show.S01E02.720p.mkv"), &e2);
+    assert!(library(&bot).join("Downloads/Some.Show.S02E01.720p.mkv").exists());
+    assert!(library(&bot).join("Downloads/Other.Thing.S01E05.720p.mkv").exists());
+}
+
+#[tokio::test]
+async fn cancel_expiry_and_stale_buttons_are_answered_plainly() {
+    let bot = Bot::start(&[("ORGANIZE_TIMEOUT", "2")]).await;
+    let bytes = put(&bot, "Other", "Mystery.File.mkv");
+    let admin = Admin::of(&bot, ADMIN);
+
+    // /cancel at the title question: nothing moves, the old buttons are stale.
+    let list = admin.say("/organize").await;
+    assert!(list.has_button("Other/Mystery.File.mkv"), "{:?}", list.buttons());
+    admin.tap_then("Other/Mystery.File.mkv").await;
+    admin.tap_then("Anime").await;
+    assert_eq!(admin.say("/cancel").await.text, "Left the organize flow; nothing was moved.");
+    assert_eq!(admin.say("/cancel").await.text, "There is nothing to cancel.");
+    let stale = admin.tap("Movie");
+    assert_eq!(admin.answer(&stale).await, "This belongs to a flow that has ended or was replaced. Send /organize to start again.");
+    assert_file(&library(&bot).join("Other/Mystery.File.mkv"), &bytes);
+
+    // A new /organize replaces the flow: buttons of the previous list are stale.
+    admin.say("/organize").await;
+    admin.say("/organize").await;
+    let messages = bot.telegram.chat(ADMIN);
+    let older = messages.iter().rev().filter(|m| m.text.starts_with("📂")).nth(1).unwrap();
+    let data = older.buttons()[0].callback_data.clone().unwrap();
+    let stale = admin.me.press_data(older, &data);
+    assert!(admin.answer(&stale).await.starts_with("This belongs to a flow that has ended"));
+
+    // Silence past ORGANIZE_TIMEOUT: the flow expires; a late answer is told so.
+    admin.tap_then("Other/Mystery.File.mkv").await;
+    admin.tap_then("Movie").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let late = admin.say("Too Late").await;
+    assert_eq!(late.text, "This flow expired after 2s without an answer; nothing was moved. Send /organize to start again.");
+    assert_file(&library(&bot).join("Other/Mystery.File.mkv"), &bytes);
+
+    // A file that vanished between the list and the tap.
+    admin.say("/organize").await;
+    std::fs::remove_file(library(&bot).join("Other/Mystery.File.mkv")).unwrap();
+    let gone = admin.tap("Other/Mystery.File.mkv");
+    assert!(admin.answer(&gone).await.starts_with("That file is no longer there"), "{}", bot.log());
+    assert!(!bot.log().contains("panicked"), "{}", bot.log());
+}
+
+#[tokio::test]
+async fn only_admins_may_use_admin_commands_and_buttons() {
+    let bot = Bot::start(&[]).await;
+    put(&bot, "Downloads", "Some.Film.2001.mkv");
+    let admin = Admin::of(&bot, ADMIN);
+    let user = Admin::of(&bot, USER);
+    for command in ["/organize", "/organized", "/history", "/propagate", "/cancel"] {
+        assert_eq!(user.say(command).await.text, "Permission denied: only the bot's admins may do that.", "{command}");
+    }
+    // The admin's list, forwarded to a user who presses its button, and forged data.
+    let list = admin.say("/organize").await;
+    let data = list.buttons()[0].callback_data.clone().unwrap();
+    for data in [data.as_str(), "hx:1:0", "mr:1", "p:1:a"] {
+        let query = user.me.press_data(&list, data);
+        assert_eq!(user.answer(&query).await, "Only the bot's admins can use this button.", "{data}");
+    }
+    for junk in ["o:x", "o:1", "qc:zz", "nonsense", "", "cancel:-1"] {
+        let query = admin.me.press_data(&list, junk);
+        let answer = admin.answer(&query).await;
+        assert!(
+            answer.contains("no longer valid") || answer.contains("ended or was replaced") || answer.contains("no longer in the queue"),
+            "{junk:?}: {answer}"
+        );
+    }
+    assert!(library(&bot).join("Downloads/Some.Film.2001.mkv").exists());
+    assert!(!bot.log().contains("panicked"), "{}", bot.log());
+}
+
+#[tokio::test]
+async fn history_pages_details_delete_and_reorganize() {
+    let bot = Bot::start(&[]).await;
+    let sender = bot.telegram.user(USER);
+    let names: Vec<String> = (1..=7).map(|i| format!("Film.Number.{i}.{}.1080p.mkv", 2000 + i)).collect();
+    for name in &names {
+        sender.send_document(DocumentSpec::generated(name, 1000)).await.unwrap();
+        sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+    }
+    let admin = Admin::of(&bot, ADMIN);
+    let page1 = admin.say("/history").await;
+    assert!(page1.text.starts_with("🗂 Organized files: 7, newest first (page 1 of 2)"), "{}", page1.text);
+    assert!(page1.text.contains("1. Film Number 7 (2007) · movie · auto · just now"), "{}", page1.text);
+    assert!(page1.has_button("Next ➡️") && !page1.has_button("⬅️ Prev"), "{:?}", page1.buttons());
+    let page2 = admin.tap_then("Next ➡️").await;
+    assert_eq!(page2.message_id, page1.message_id, "pages turn in place");
+    assert!(page2.text.contains("(page 2 of 2)") && page2.text.contains("7. Film Number 1 (2001)"), "{}", page2.text);
+
+    // Details, then Delete Entry: the record goes, the file stays.
+    let details = admin.tap_then("7. Film Number 1 (2001)").await;
+    assert!(details.text.starts_with("🔎 Film Number 1 (2001)\nOriginal file: Film.Number.1.2001.1080p.mkv\nNow at: Movies/Film Number 1 (2001)/Film Number 1 (2001) [1080p].mkv"), "{}", details.text);
+    assert!(details.text.contains("Method: auto · Category: movie · Resolution: 1080p\nOrganized just now"), "{}", details.text);
+    let query = admin.tap("🗑 Delete Entry");
+    assert_eq!(admin.answer(&query).await, "Entry deleted; the file stays where it is.");
+    let after = admin.next("the page after the delete").await;
+    assert!(after.text.starts_with("🗂 Organized files: 6, newest first (page 2 of 2)"), "{}", after.text);
+    assert!(library(&bot).join("Movies/Film Number 1 (2001)/Film Number 1 (2001) [1080p].mkv").exists());
+
+    // Another entry removed from elsewhere: the open page is re-read, not trusted.
+    let manual = admin.say("/organized").await;
+    assert!(manual.text.starts_with("No file has been organized by hand yet"), "{}", manual.text);
+    let page1 = admin.say("/history").await;
+    let details = admin.tap_then("1. Film Number 7 (2007)").await;
+    assert!(details.has_button("♻️ Reorganize"), "{:?}", details.buttons());
+    let _ = page1;
+
+    // Reorganize: the flow again, suggesting the recorded values.
+    let kind = admin.tap_then("♻️ Reorganize").await;
+    assert!(kind.text.contains("Now at: Movies/Film Number 7 (2007)/"), "{}", kind.text);
+    let title = admin.tap_then("Movie").await;
+    assert!(title.has_button("✅ Film Number 7"), "{:?}", title.buttons());
+    admin.say("Film Seven").await;
+    let done = admin.tap_then("✅ 2007").await;
+    let target = "Movies/Film Seven (2007)/Film Seven (2007) [1080p].mkv";
+    assert_eq!(done.text, format!("✅ Filed Film Number 7 (2007) [1080p].mkv as {target}"));
+    assert!(library(&bot).join(target).exists());
+    let manual = admin.say("/organized").await;
+    assert!(manual.text.contains("1. Film Seven (2007) · movie · manual"), "{}", manual.text);
+    let history = admin.say("/history").await;
+    assert!(history.text.starts_with("🗂 Organized files: 6,"), "reorganize replaces the record: {}", history.text);
+
+    // Delete from /organized.
+    let query = admin.tap("🗑 Delete 1");
+    assert_eq!(admin.answer(&query).await, "Entry deleted; the file stays where it is.");
+    let emptied = admin.next("the /organized page after the delete").await;
+    assert!(emptied.text.starts_with("No file has been organized by hand yet"), "{}", emptied.text);
+    assert!(library(&bot).join(target).exists());
+
+    // A stale Details button of a deleted entry.
+    let stale = admin.me.press_data(&details, &format!("hd:{}:0", u64::MAX));
+    assert_eq!(admin.answer(&stale).await, "That entry was deleted meanwhile.");
+}
+
+#[tokio::test]
+async fn the_queue_pages_and_cancels_in_place() {
+    let bot = Bot::start(&[("MAX_CONCURRENT_DOWNLOADS", "1")]).await;
+    bot.telegram.faults().set_bandwidth(Some(20_000));
+    let sender = bot.telegram.user(USER);
+    for i in 1..=12 {
+        sender.send_document(DocumentSpec::generated(&format!("Queued.Film.{i:02}.mkv"), 2_000_000)).await.unwrap();
+        let prefix = if i == 1 { "Starting download" } else { "Added to queue" };
+        sender.next_bot_message(|m| m.text.starts_with(prefix), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+    }
+    let user = Admin::of(&bot, USER);
+    let page1 = user.say_expecting("/queue", "⬇️ Downloading now").await;
+    assert!(page1.text.starts_with("⬇️ Downloading now\n▶1 Queued.Film.01.mkv ["), "{}", page1.text);
+    assert!(page1.text.contains("⏳ Up next (11 waiting, page 1 of 2)") && page1.text.contains("10. Queued.Film.11.mkv"), "{}", page1.text);
+    assert!(page1.has_button("✖ Cancel ▶1: Queued.Film.01.mkv") && page1.has_button("✖ Cancel 10: Queued.Film.11.mkv"), "{:?}", page1.buttons());
+    user.tap("More (page 2) ➡️");
+    let page2 = user.next_where("page 2", |m| m.text.starts_with("⬇️ Downloading now")).await;
+    assert_eq!(page2.message_id, page1.message_id);
+    assert!(page2.text.contains("page 2 of 2") && page2.text.contains("11. Queued.Film.12.mkv"), "{}", page2.text);
+    let query = user.tap("✖ Cancel 11: Queued.Film.12.mkv");
+    assert_eq!(user.answer(&query).await, "Cancelling Queued.Film.12.mkv…");
+    let redrawn = user.next_where("the queue after the cancel", |m| m.text.starts_with("⬇️ Downloading now")).await;
+    assert!(redrawn.text.contains("10 waiting, page 1 of 1") && !redrawn.text.contains("Film.12"), "{}", redrawn.text);
+    // Refresh redraws in place (or leaves the page be when nothing changed).
+    let query = user.tap("🔄 Refresh");
+    user.answer(&query).await;
+    let back = bot.telegram.chat(USER).into_iter().find(|m| m.message_id == page1.message_id).unwrap();
+    assert!(back.text.contains("10 waiting"), "{}", back.text);
+    // Another allowed user's entry: refused unless admin.
+    let query = Admin::of(&bot, ADMIN).me.press_data(&back, &format!("qc:{}:0", u64::MAX));
+    assert_eq!(Admin::of(&bot, ADMIN).answer(&query).await, "This download is no longer in the queue.");
+}
+
+#[tokio::test]
+async fn rate_limits_say_when_to_come_back_and_never_block_shutdown() {
+    let bot = Bot::start(&[("RATE_LIMITS", "commands=3/60,downloads=1/60")]).await;
+    let admin = Admin::of(&bot, ADMIN);
+    for _ in 0..3 {
+        assert!(admin.say("/help").await.text.contains("/organize"));
+    }
+    let refused = admin.say("/help").await;
+    assert!(refused.text.starts_with("⏳ Slow down: at most 3 commands a minute. Try again in "), "{}", refused.text);
+    let user = bot.telegram.user(USER);
+    user.send_document(DocumentSpec::generated("First.File.2001.mkv", 1000)).await.unwrap();
+    user.next_bot_message(|m| m.text.starts_with("Starting download"), WAIT).await.unwrap();
+    user.send_document(DocumentSpec::generated("Second.File.2002.mkv", 1000)).await.unwrap();
+    let slow = user.next_bot_message(|m| m.text.starts_with("⏳"), WAIT).await.unwrap();
+    assert!(slow.text.contains("at most 1 file a minute") && slow.text.ends_with("Second.File.2002.mkv was not downloaded: send it again then."), "{}", slow.text);
+    // /shutdown always gets through.
+    admin.say("/shutdown").await;
+    let (status, log, _, _) = bot.exit().await;
+    assert!(status.success(), "{log}");
+}
