@@ -416,43 +416,53 @@ pub const COMMANDS: [(&str, &str); 8] = [
 
 /// Every command, many round trips each, interleaved round-robin so a drift of the
 /// machine's load touches every command alike. Sent by the admin (who may run them all).
+/// The staging folder holds `organize_files` media files, so `/organize` lists real
+/// candidates. `/history` runs in a bot of its own whose database holds `history_rows`
+/// organized files: the scale at which a page must still be quick.
 pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>, wanted: &dyn Fn(&str) -> bool, harness: Option<&Summary>) -> Result<Vec<Measured>, SuiteError> {
-    let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
+    let seed = |data: &DataDir| seed_staging(data, plan.organize_files).map(|_| Value::Null);
+    let (running, _) = Running::start(launcher, plan.bot_rows, seed).await?;
     let menu = running.menu().or_else(|| menu.clone());
-    let admin = running.telegram.user(ADMIN);
     let mut active = Vec::new();
+    let mut at_scale = Vec::new();
     let mut out = Vec::new();
     for (metric, command) in COMMANDS {
         if !wanted(metric) {
             continue;
         }
         match offered(&menu, command) {
+            Ok(()) if metric == "command_history" => at_scale.push((metric, command)),
             Ok(()) => active.push((metric, command)),
             Err(reason) => out.push(Measured::unavailable(metric, reason)),
         }
     }
-    let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    let mut replies: BTreeMap<&str, String> = BTreeMap::new();
-    for round in 0..plan.command_warmup + plan.command_samples {
-        for (metric, command) in &active {
-            let (latency, reply) = round_trip(&running.telegram, &admin, &format!("/{command}")).await?;
-            if round >= plan.command_warmup {
-                samples.entry(metric).or_default().push(latency);
-            }
-            replies.insert(metric, reply);
+    let mut measured = round_robin(&running, plan, &active).await?;
+    running.stop().await?;
+    let mut rows = BTreeMap::new();
+    for (metric, _) in &active {
+        rows.insert(*metric, plan.bot_rows);
+    }
+    if !at_scale.is_empty() {
+        let (big, _) = Running::start(launcher, plan.history_rows, |_| Ok(Value::Null)).await?;
+        measured.extend(round_robin(&big, plan, &at_scale).await?);
+        big.stop().await?;
+        for (metric, _) in &at_scale {
+            rows.insert(*metric, plan.history_rows);
         }
     }
-    running.stop().await?;
-    for (metric, command) in active {
-        let v = samples.remove(metric).unwrap_or_default();
-        let reply = replies.remove(metric).unwrap_or_default();
+    for (metric, command) in active.into_iter().chain(at_scale) {
+        let (v, reply) = measured.remove(metric).unwrap_or_default();
         let first_line: String = reply.lines().next().unwrap_or("").chars().take(80).collect();
+        let db_rows = rows.get(metric).copied().unwrap_or(plan.bot_rows);
         let mut m = Measured::new(metric, v.clone())
             .component("command", format!("/{command}"))
-            .component("db_rows", plan.bot_rows)
+            .component("db_rows", db_rows)
             .component("reply_bytes", reply.len())
             .component("reply_first_line", first_line)
             .component("warmup_discarded", plan.command_warmup);
+        if metric == "command_organize" {
+            m = m.component("staging_files", plan.organize_files);
+        }
         if let Some(h) = harness {
             m = m.component("harness_round_trip_median", h.median);
         }
@@ -461,7 +471,7 @@ pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String
                 .map(|h| format!(" The harness alone (servers + HTTP, a trivial client instead of the bot) takes {} of that, so the bot's own share is about {}.", ms(h.median), ms((s.median - h.median).max(0.0))))
                 .unwrap_or_default();
             m = m.analysis(format!(
-                "/{command} round trip: median {}, p99 {}, {:.0}× under the Python bot's ~500 ms; {}.{harness_text}",
+                "/{command} round trip with {db_rows} organized rows in the database: median {}, p99 {}, {:.0}× under the Python bot's ~500 ms; {}.{harness_text}",
                 ms(s.median),
                 ms(s.p99),
                 0.5 / s.median,
@@ -471,6 +481,37 @@ pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String
         out.push(m);
     }
     Ok(out)
+}
+
+/// Round trips of each command, round-robin, as the admin: per metric, the samples after
+/// the warm-up and the last reply.
+async fn round_robin(running: &Running, plan: &Plan, commands: &[(&'static str, &'static str)]) -> Result<BTreeMap<&'static str, (Vec<f64>, String)>, SuiteError> {
+    let admin = running.telegram.user(ADMIN);
+    let mut out: BTreeMap<&str, (Vec<f64>, String)> = BTreeMap::new();
+    for round in 0..plan.command_warmup + plan.command_samples {
+        for (metric, command) in commands {
+            let (latency, reply) = round_trip(&running.telegram, &admin, &format!("/{command}")).await?;
+            let entry = out.entry(metric).or_default();
+            if round >= plan.command_warmup {
+                entry.0.push(latency);
+            }
+            entry.1 = reply;
+        }
+    }
+    Ok(out)
+}
+
+/// `count` small media files in the staging folder (`BASE_DIR/Downloads`), episodes of
+/// one show, as a user's downloads that the auto-organizer could not place would be.
+fn seed_staging(data: &DataDir, count: usize) -> Result<(), SuiteError> {
+    let staging = data.path().join("Downloads");
+    let io = |what: String| move |e| SuiteError::Io { what, source: e };
+    std::fs::create_dir_all(&staging).map_err(io(format!("creating {}", staging.display())))?;
+    for i in 1..=count {
+        let file = staging.join(format!("Seeded.Show.S01E{i:02}.720p.WEB.mkv"));
+        std::fs::write(&file, vec![0u8; 4096]).map_err(io(format!("writing {}", file.display())))?;
+    }
+    Ok(())
 }
 
 /// 5, 50 and 500 commands in flight from [`USERS`] users at once, every one answered; then

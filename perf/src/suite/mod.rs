@@ -100,6 +100,10 @@ pub struct Plan {
     pub memory_batch: usize,
     /// Organized rows in the database the bot starts with.
     pub bot_rows: usize,
+    /// Organized rows for `command_history` (issue 7: a page at 100,000 rows).
+    pub history_rows: usize,
+    /// Media files in the staging folder for `command_organize` to list.
+    pub organize_files: usize,
     pub harness_samples: usize,
     pub db_sizes: Vec<usize>,
     pub db_warmup: usize,
@@ -141,6 +145,8 @@ impl Plan {
             memory_checkpoints: 10,
             memory_batch: 200,
             bot_rows: 1_000,
+            history_rows: 100_000,
+            organize_files: 20,
             harness_samples: 100,
             db_sizes: vec![1_000, 10_000],
             db_warmup: 3,
@@ -173,6 +179,8 @@ impl Plan {
             memory_checkpoints: 12,
             memory_batch: 1_000,
             bot_rows: 1_000,
+            history_rows: 100_000,
+            organize_files: 20,
             harness_samples: 500,
             db_sizes: vec![1_000, 10_000, 100_000],
             db_warmup: 5,
