@@ -8,6 +8,7 @@
 //! harness's share of that is measured separately (`harness.rs`).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -512,6 +513,93 @@ fn seed_staging(data: &DataDir, count: usize) -> Result<(), SuiteError> {
         std::fs::write(&file, vec![0u8; 4096]).map_err(io(format!("writing {}", file.display())))?;
     }
     Ok(())
+}
+
+/// What database writes cost the bot's other users: the admin's `/help` round trip
+/// (which reads, and writes nothing), first alone, then while writer users keep the bot
+/// writing (each is a new user whose `/start` records them: one durable write each,
+/// `write_cost_writers` of them in flight, a closed loop). Returns a component for
+/// `db_write` and a sentence for its analysis.
+pub async fn write_cost(launcher: &Launcher, plan: &Plan) -> Result<(Value, String), SuiteError> {
+    // Writer ids start far above the suite's users; each writes once.
+    const FIRST_WRITER: i64 = ADMIN + 1_000_000;
+    let writer_ids: Vec<i64> = (0..plan.write_cost_users as i64).map(|i| FIRST_WRITER + i).collect();
+    let mut allowed: Vec<String> = (1..USERS).map(|i| (ADMIN + i).to_string()).collect();
+    allowed.extend(writer_ids.iter().map(i64::to_string));
+    let env = [("ALLOWED_USERS", allowed.join(","))];
+    let (running, _) = Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
+    let admin = running.telegram.user(ADMIN);
+    let gap = Duration::from_millis(5);
+    let sample = |n: usize| {
+        let (telegram, admin) = (&running.telegram, &admin);
+        async move {
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.push(round_trip(telegram, admin, "/help").await?.0);
+                tokio::time::sleep(gap).await;
+            }
+            Ok::<_, SuiteError>(v)
+        }
+    };
+    sample(plan.command_warmup).await?;
+    let idle = sample(plan.command_samples).await?;
+
+    // The suite's runtime has one thread (and the scripted users' futures are not Send):
+    // the writers and the sampler run as futures joined in this task.
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let users: Vec<ScriptedUser> = writer_ids.iter().map(|id| running.telegram.user(*id)).collect();
+    let writer = || async {
+        let mut done = 0usize;
+        while !stop.load(Ordering::Relaxed) {
+            let Some(user) = users.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+            user.send_text("/start");
+            if user.next_bot_message(|_| true, REPLY_TIMEOUT).await.is_ok() {
+                done += 1;
+            }
+        }
+        done
+    };
+    let writers = futures_util::future::join_all((0..plan.write_cost_writers).map(|_| writer()));
+    let measure = async {
+        let began = Instant::now();
+        let loaded = sample(plan.command_samples).await;
+        stop.store(true, Ordering::Relaxed);
+        (loaded, began.elapsed().as_secs_f64())
+    };
+    let (done, (loaded, window)) = tokio::join!(writers, measure);
+    let loaded = loaded?;
+    let writes: usize = done.into_iter().sum();
+    let ran_out = next.load(Ordering::Relaxed) >= writer_ids.len();
+    running.stop().await?;
+
+    let (Some(i), Some(l)) = (Summary::of(&idle), Summary::of(&loaded)) else {
+        return Ok((json!("unavailable: no samples"), String::new()));
+    };
+    let rate = writes as f64 / window.max(1e-9);
+    let component = json!({
+        "command": "/help (reads only)",
+        "idle": {"median": i.median, "p95": i.p95, "n": i.n},
+        "while_writing": {"median": l.median, "p95": l.p95, "n": l.n},
+        "median_ratio_writing_over_idle": l.median / i.median,
+        "writes_completed": writes,
+        "writes_per_s": rate,
+        "writers_in_flight": plan.write_cost_writers,
+        "writers_ran_out": ran_out,
+        "db_rows": plan.bot_rows,
+    });
+    let out_of_writers = if ran_out { " (the writers ran out of new users before the end: the load stopped early)" } else { "" };
+    let sentence = format!(
+        " What writes cost the bot: a /help round trip takes {} median ({} p95) alone and {} ({} p95) while {} writers keep the bot writing, {:.2}× ({writes} durable writes, {rate:.0}/s, at {} rows){out_of_writers}.",
+        ms(i.median),
+        ms(i.p95),
+        ms(l.median),
+        ms(l.p95),
+        plan.write_cost_writers,
+        l.median / i.median,
+        plan.bot_rows
+    );
+    Ok((component, sentence))
 }
 
 /// 5, 50 and 500 commands in flight from [`USERS`] users at once, every one answered; then

@@ -104,6 +104,10 @@ pub struct Plan {
     pub history_rows: usize,
     /// Media files in the staging folder for `command_organize` to list.
     pub organize_files: usize,
+    /// The write-cost scenario: new users writing at once (a closed loop each), and how
+    /// many new users there are to write (each writes once).
+    pub write_cost_writers: usize,
+    pub write_cost_users: usize,
     pub harness_samples: usize,
     pub db_sizes: Vec<usize>,
     pub db_warmup: usize,
@@ -147,6 +151,8 @@ impl Plan {
             bot_rows: 1_000,
             history_rows: 100_000,
             organize_files: 20,
+            write_cost_writers: 4,
+            write_cost_users: 5_000,
             harness_samples: 100,
             db_sizes: vec![1_000, 10_000],
             db_warmup: 3,
@@ -181,6 +187,8 @@ impl Plan {
             bot_rows: 1_000,
             history_rows: 100_000,
             organize_files: 20,
+            write_cost_writers: 4,
+            write_cost_users: 5_000,
             harness_samples: 500,
             db_sizes: vec![1_000, 10_000, 100_000],
             db_warmup: 5,
@@ -291,6 +299,7 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
         let mut menu = None;
         let mut local: Vec<Measured> = Vec::new();
         let mut timed = Vec::new();
+        let mut write_cost = None;
         if group_wanted("commands") || group_wanted("startup") {
             eprintln!("perf-suite: harness overhead (a trivial client instead of the bot)");
             let t = Instant::now();
@@ -314,6 +323,12 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
             local.extend(e2e::commands(&launcher, &plan, &menu, &wanted, harness_result.as_ref().map(|h| &h.0)).await?);
             timed.push(("commands".to_owned(), t.elapsed().as_secs_f64()));
         }
+        if wanted("db_write") {
+            eprintln!("perf-suite: what database writes cost a command");
+            let t = Instant::now();
+            write_cost = Some(e2e::write_cost(&launcher, &plan).await?);
+            timed.push(("write_cost".to_owned(), t.elapsed().as_secs_f64()));
+        }
         if group_wanted("concurrency") {
             eprintln!("perf-suite: concurrent commands {:?}", plan.concurrency.iter().map(|c| c.0).collect::<Vec<_>>());
             let t = Instant::now();
@@ -332,14 +347,18 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
             local.extend(downloads::run(&launcher, &plan).await?);
             timed.push(("downloads".to_owned(), t.elapsed().as_secs_f64()));
         }
-        Ok::<_, SuiteError>((local, harness_result, timeline, timed))
+        Ok::<_, SuiteError>((local, harness_result, timeline, timed, write_cost))
     });
     if !suite_cpus.is_empty() {
         // Give the rest of this process (the report, a caller's later work) its CPUs back.
         let _ = process::pin_current_thread(&previous);
     }
-    let (local, harness_result, timeline, timed) = e2e_result?;
+    let (local, harness_result, timeline, timed, write_cost) = e2e_result?;
     measured.extend(local);
+    if let (Some((component, sentence)), Some(m)) = (write_cost, measured.iter_mut().find(|m| m.name == "db_write")) {
+        m.components.insert("command_latency_while_writing".to_owned(), component);
+        m.analysis.push_str(&sentence);
+    }
     groups.extend(timed);
 
     let metrics = METRICS
