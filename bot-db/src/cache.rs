@@ -28,7 +28,8 @@ pub(crate) enum Query {
     AllUserStats,
     Organized(DocId),
     IsOrganized(String),
-    History { filter: HistoryFilter, page: usize, per_page: usize },
+    OrganizedAt(String),
+    History { filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize },
     LastManual,
     Queue,
     ErrorCount,
@@ -40,7 +41,7 @@ impl Query {
         match self {
             Query::HasUser(_) | Query::UserCount | Query::Users => TableId::Users,
             Query::GlobalStats | Query::UserStats(_) | Query::AllUserStats => TableId::Stats,
-            Query::Organized(_) | Query::IsOrganized(_) | Query::History { .. } | Query::LastManual => {
+            Query::Organized(_) | Query::IsOrganized(_) | Query::OrganizedAt(_) | Query::History { .. } | Query::LastManual => {
                 TableId::Organized
             }
             Query::Queue => TableId::Queue,

@@ -350,6 +350,12 @@ impl<T> Docs<T> {
         self.0.iter().map(|(id, doc)| (id, doc))
     }
 
+    /// The documents with ids up to `last` (all with `None`), in id order.
+    pub fn through(&self, last: Option<DocId>) -> &[(DocId, T)] {
+        let end = last.map_or(self.0.len(), |last| self.0.partition_point(|(id, _)| *id <= last));
+        &self.0[..end]
+    }
+
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &T> + Clone {
         self.0.iter().map(|(_, doc)| doc)
     }

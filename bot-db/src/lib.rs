@@ -349,17 +349,35 @@ impl Db {
         self.read(key!(Query::IsOrganized(path.to_owned())), |t| records::is_organized(t, path)).await
     }
 
+    /// The record of the file now at `new_path` in the library (the newest, if several).
+    pub async fn organized_at(&self, new_path: &str) -> Result<Option<Organized>> {
+        self.read(key!(Query::OrganizedAt(new_path.to_owned())), |t| records::organized_at(t, new_path)).await
+    }
+
     /// Page `page` (from 0) of everything organized, newest first.
     pub async fn history_page(&self, page: usize, per_page: usize) -> Result<Page<Organized>> {
-        let filter = HistoryFilter::All;
-        self.read(key!(Query::History { filter, page, per_page }), |t| records::history_page(t, filter, page, per_page))
-            .await
+        self.history(HistoryFilter::All, None, page, per_page).await
+    }
+
+    /// Page `page` of the list [`Page::through`] names: entries organized since it are
+    /// left out, so paging through it neither repeats nor skips an entry while files keep
+    /// being organized. Deleted entries drop out and later ones move up.
+    pub async fn history_page_through(&self, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
+        self.history(HistoryFilter::All, through, page, per_page).await
     }
 
     /// Page `page` (from 0) of the manually organized files, newest first.
     pub async fn manual_page(&self, page: usize, per_page: usize) -> Result<Page<Organized>> {
-        let filter = HistoryFilter::Manual;
-        self.read(key!(Query::History { filter, page, per_page }), |t| records::history_page(t, filter, page, per_page))
+        self.history(HistoryFilter::Manual, None, page, per_page).await
+    }
+
+    /// [`Db::manual_page`] of the list `through` names (see [`Db::history_page_through`]).
+    pub async fn manual_page_through(&self, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
+        self.history(HistoryFilter::Manual, through, page, per_page).await
+    }
+
+    async fn history(&self, filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
+        self.read(key!(Query::History { filter, through, page, per_page }), |t| records::history_page(t, filter, through, page, per_page))
             .await
     }
 

@@ -63,6 +63,9 @@ pub struct Page<T> {
     pub page: usize,
     pub per_page: usize,
     pub total: usize,
+    /// The newest entry the list counts: later entries are left out, so a page stays the
+    /// same while new ones are added. Pass it back to get the next page of the same list.
+    pub through: Option<DocId>,
 }
 
 impl<T> Page<T> {
@@ -332,6 +335,16 @@ pub(crate) fn is_organized(t: &Tables, path: &str) -> bool {
     t.organized.docs.values().any(|d| d.path.get().is_some_and(|p| p == path))
 }
 
+/// The newest record of a file now at `new_path` in the library.
+pub(crate) fn organized_at(t: &Tables, new_path: &str) -> Option<Organized> {
+    t.organized
+        .docs
+        .iter()
+        .rev()
+        .find(|(_, d)| d.new_path.get().is_some_and(|p| p == new_path))
+        .map(|(id, d)| Organized { id: *id, entry: d.into() })
+}
+
 fn is_manual(d: &OrganizedDoc) -> bool {
     d.method.get().is_some_and(|m| m == "manual")
 }
@@ -343,9 +356,10 @@ pub(crate) enum HistoryFilter {
     Manual,
 }
 
-pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, page: usize, per_page: usize) -> Page<Organized> {
+pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize) -> Page<Organized> {
     let keep = |d: &OrganizedDoc| filter == HistoryFilter::All || is_manual(d);
-    let newest_first = t.organized.docs.iter().rev().filter(|(_, d)| keep(d));
+    let listed = t.organized.docs.through(through);
+    let newest_first = listed.iter().rev().filter(|(_, d)| keep(d));
     let items = newest_first
         .clone()
         .skip(page.saturating_mul(per_page))
@@ -353,10 +367,11 @@ pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, page: usize, per_p
         .map(|(id, d)| Organized { id: *id, entry: d.into() })
         .collect();
     let total = match filter {
-        HistoryFilter::All => t.organized.docs.len(),
-        HistoryFilter::Manual => newest_first.count(),
+        HistoryFilter::All => listed.len(),
+        HistoryFilter::Manual => newest_first.clone().count(),
     };
-    Page { items, page, per_page, total }
+    let through = newest_first.map(|(id, _)| *id).next();
+    Page { items, page, per_page, total, through }
 }
 
 pub(crate) fn last_manual(t: &Tables) -> Option<Organized> {
@@ -505,13 +520,48 @@ mod tests {
             let method = if i % 2 == 0 { Method::Manual } else { Method::Auto };
             insert_organized(&mut t, entry(&format!("{i}.mkv"), method), &mut ch);
         }
-        let page = history_page(&t, HistoryFilter::All, 1, 5);
+        let page = history_page(&t, HistoryFilter::All, None, 1, 5);
         assert_eq!(page.items.iter().map(|o| o.entry.path.as_str()).collect::<Vec<_>>(), ["1.mkv", "0.mkv"]);
         assert_eq!((page.total, page.page_count()), (7, 2));
-        let manual = history_page(&t, HistoryFilter::Manual, 0, 3);
+        let manual = history_page(&t, HistoryFilter::Manual, None, 0, 3);
         assert_eq!(manual.items.iter().map(|o| o.entry.path.as_str()).collect::<Vec<_>>(), ["6.mkv", "4.mkv", "2.mkv"]);
         assert_eq!(manual.total, 4);
         assert_eq!(last_manual(&t).unwrap().entry.path, "6.mkv");
+    }
+
+    #[test]
+    fn a_file_is_found_by_where_it_is_now() {
+        let mut t = Tables::default();
+        let mut ch = ChangeSet::default();
+        let at = |p: &str| OrganizedEntry { new_path: Some(p.into()), ..entry("in.mkv", Method::Auto) };
+        insert_organized(&mut t, at("/lib/Other/a.mkv"), &mut ch);
+        let newer = insert_organized(&mut t, at("/lib/Other/a.mkv"), &mut ch);
+        assert_eq!(organized_at(&t, "/lib/Other/a.mkv").map(|o| o.id), Some(newer));
+        assert_eq!(organized_at(&t, "/lib/Other/b.mkv"), None);
+    }
+
+    #[test]
+    fn a_list_through_an_entry_ignores_later_ones() {
+        let mut t = Tables::default();
+        let mut ch = ChangeSet::default();
+        let paths = |p: &Page<Organized>| p.items.iter().map(|o| o.entry.path.clone()).collect::<Vec<_>>();
+        for i in 0..6 {
+            insert_organized(&mut t, entry(&format!("{i}.mkv"), Method::Auto), &mut ch);
+        }
+        let first = history_page(&t, HistoryFilter::All, None, 0, 2);
+        assert_eq!(paths(&first), ["5.mkv", "4.mkv"]);
+        let through = first.through;
+        assert_eq!(through, Some(first.items[0].id));
+        // Two more files are organized while the admin reads page 1.
+        for i in 6..8 {
+            insert_organized(&mut t, entry(&format!("{i}.mkv"), Method::Manual), &mut ch);
+        }
+        let second = history_page(&t, HistoryFilter::All, through, 1, 2);
+        assert_eq!((paths(&second), second.total, second.through), (vec!["3.mkv".to_owned(), "2.mkv".to_owned()], 6, through));
+        assert_eq!(history_page(&t, HistoryFilter::All, None, 1, 2).total, 8, "a fresh list counts them");
+        // The manual filter: none up to `through`.
+        let manual = history_page(&t, HistoryFilter::Manual, through, 0, 2);
+        assert_eq!((manual.total, manual.through), (0, None));
     }
 
     #[test]

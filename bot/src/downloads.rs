@@ -32,7 +32,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::handlers::TgBot;
 use crate::naming::sanitize_component;
-use crate::organize::Organizer;
+use crate::organize::{Claim, Organizer};
 use crate::redact::Redactor;
 use crate::report;
 
@@ -341,7 +341,7 @@ impl Inner {
             }
         };
 
-        let staged = match outcome {
+        let (staged, _claim) = match outcome {
             Ok(staged) => staged,
             Err(e) => {
                 let text = match &e {
@@ -460,7 +460,7 @@ impl Inner {
     }
 
     /// Gets the file into `partial` and renames it to its own name in the staging folder.
-    async fn transfer(&self, entry: &QueueEntry, partial: &Path, done: &AtomicU64) -> Result<PathBuf, TransferError> {
+    async fn transfer(&self, entry: &QueueEntry, partial: &Path, done: &AtomicU64) -> Result<(PathBuf, Claim), TransferError> {
         let file = self.get_file(&entry.file_id).await?;
         let source = Path::new(&file.path);
         if source.is_absolute() && tokio::fs::try_exists(source).await.unwrap_or(false) {
@@ -470,10 +470,20 @@ impl Inner {
         } else {
             self.stream(&file.path, entry.file_size, partial, done).await?;
         }
-        let staged = crate::naming::unique_name(&self.config.folders.downloads.join(sanitize_component(&entry.file_name)), |p| p.exists())
-            .ok_or_else(|| TransferError::Failed("no free name in the Downloads folder".into()))?;
-        tokio::fs::rename(partial, &staged).await.map_err(io_error)?;
-        Ok(staged)
+        // Claimed before it appears under its own name, so /organize never offers a file
+        // this job is about to file; renamed without replacing anything already there.
+        let wanted = self.config.folders.downloads.join(sanitize_component(&entry.file_name));
+        for _ in 0..3 {
+            let staged = crate::naming::unique_name(&wanted, |p| p.exists() || self.organizer.is_claimed(p))
+                .ok_or_else(|| TransferError::Failed("no free name in the Downloads folder".into()))?;
+            let Some(claim) = self.organizer.claim(&staged) else { continue };
+            match crate::organize::rename_no_replace(partial, &staged) {
+                Ok(()) => return Ok((staged, claim)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_error(e)),
+            }
+        }
+        Err(TransferError::Failed("no free name in the Downloads folder (names kept being taken)".into()))
     }
 
     async fn get_file(&self, file_id: &str) -> Result<teloxide::types::File, TransferError> {

@@ -9,7 +9,8 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{bail, Context};
 use once_cell::sync::OnceCell;
@@ -60,18 +61,43 @@ pub struct Organizer {
     /// Started (with hunch's tables built) at start-up in the baseline, on the first
     /// name with `lazy-init`.
     parser: Arc<OnceCell<NameParser>>,
+    /// Files being filed right now, so two organizers (a download that just finished and
+    /// an admin's `/organize`, say) never take the same file.
+    claims: Arc<Mutex<HashSet<PathBuf>>>,
+}
+
+/// A file claimed for filing; the claim ends when this is dropped.
+pub struct Claim {
+    claims: Arc<Mutex<HashSet<PathBuf>>>,
+    path: PathBuf,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.claims.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.path);
+    }
 }
 
 impl Organizer {
     pub fn new(config: Arc<Config>, db: Db) -> anyhow::Result<Organizer> {
         let library = library_dirs(&config);
-        let organizer = Organizer { config, db, library, tmdb: Arc::default(), parser: Arc::default() };
+        let organizer = Organizer { config, db, library, tmdb: Arc::default(), parser: Arc::default(), claims: Arc::default() };
         if !cfg!(feature = "lazy-init") {
             // The baseline, as the original: everything ready before the first update.
             organizer.tmdb()?;
             organizer.parser_warmed(true)?;
         }
         Ok(organizer)
+    }
+
+    /// Claims `path` for filing; `None` if someone else is filing it.
+    pub fn claim(&self, path: &Path) -> Option<Claim> {
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        claims.insert(path.to_owned()).then(|| Claim { claims: Arc::clone(&self.claims), path: path.to_owned() })
+    }
+
+    pub fn is_claimed(&self, path: &Path) -> bool {
+        self.claims.lock().unwrap_or_else(PoisonError::into_inner).contains(path)
     }
 
     fn parser_warmed(&self, warm: bool) -> anyhow::Result<&NameParser> {
@@ -118,11 +144,7 @@ impl Organizer {
         if !naming::is_inside(root, &planned) {
             bail!("refusing to write {} outside {}", planned.display(), root.display());
         }
-        let target = naming::unique_name(&planned, |p| p.exists())
-            .with_context(|| format!("no free name for {} (10,000 taken)", planned.display()))?;
-        let folder = target.parent().unwrap_or(root);
-        tokio::fs::create_dir_all(folder).await.with_context(|| format!("creating {}", folder.display()))?;
-        move_file(staged, &target).await.with_context(|| format!("moving {} to {}", staged.display(), target.display()))?;
+        let target = move_to_free_name(staged, &planned, root).await?;
 
         let entry = OrganizedEntry {
             path: staged.display().to_string(),
@@ -170,9 +192,21 @@ impl Organizer {
     /// `replaces` (a reorganize), the new record keeps the old one's original path, and the
     /// old record is removed once the new one is written.
     pub async fn organize_manual(&self, file: &Path, name: &ManualName, user: i64, replaces: Option<&Organized>) -> anyhow::Result<Placed> {
+        let Some(_claim) = self.claim(file) else {
+            bail!("{} is being filed right now (its download just finished); look for it in /history in a moment", file.display());
+        };
         if !tokio::fs::try_exists(file).await.unwrap_or(false) {
             bail!("{} is no longer there", file.display());
         }
+        // A file the auto-organizer put in Other/ has a record: the new one replaces it.
+        let found;
+        let replaces = match replaces {
+            Some(old) => Some(old),
+            None => {
+                found = self.db.organized_at(&file.display().to_string()).await.context("looking up the file's record")?;
+                found.as_ref()
+            }
+        };
         let original_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let extension = Path::new(&original_name).extension().map(|e| e.to_string_lossy().to_lowercase());
         let identified = Identified {
@@ -192,16 +226,8 @@ impl Organizer {
         if !naming::is_inside(root, &planned) {
             bail!("refusing to write {} outside {}", planned.display(), root.display());
         }
-        let target = if planned == file {
-            planned // reorganized to the name it already has
-        } else {
-            let target = naming::unique_name(&planned, |p| p.exists())
-                .with_context(|| format!("no free name for {} (10,000 taken)", planned.display()))?;
-            let folder = target.parent().unwrap_or(root);
-            tokio::fs::create_dir_all(folder).await.with_context(|| format!("creating {}", folder.display()))?;
-            move_file(file, &target).await.with_context(|| format!("moving {} to {}", file.display(), target.display()))?;
-            target
-        };
+        let moved = planned != file;
+        let target = if moved { move_to_free_name(file, &planned, root).await? } else { planned };
         let entry = OrganizedEntry {
             path: replaces.map_or_else(|| file.display().to_string(), |old| old.entry.path.clone()),
             new_path: Some(target.display().to_string()),
@@ -215,8 +241,17 @@ impl Organizer {
             timestamp: Some(crate::clock::iso_now()),
             method: Method::Manual,
         };
-        self.db.insert_organized(entry).await.context("recording the organized file")?;
+        if let Err(e) = self.db.insert_organized(entry).await {
+            // Without its record the file would be lost to /organize and /history: put it
+            // back where it was, and say so.
+            let back = if moved { move_file(&target, file).await } else { Ok(()) };
+            return Err(match back {
+                Ok(()) => anyhow::Error::new(e).context(format!("recording the file failed, so it was put back at {}", file.display())),
+                Err(b) => anyhow::Error::new(e).context(format!("recording the file failed, and moving it back failed too ({b}): it is at {}", target.display())),
+            });
+        }
         if let Some(old) = replaces {
+            // A failure here leaves two records of one file, never none.
             self.db.delete_organized(old.id).await.context("removing the record it replaces")?;
         }
         self.refresh_jellyfin().await;
@@ -228,6 +263,7 @@ impl Organizer {
     pub async fn candidates(&self) -> io::Result<Vec<PathBuf>> {
         let mut files = media_files(&self.config.folders.downloads).await?;
         files.extend(media_files(&self.config.folders.other).await?);
+        files.retain(|f| !self.is_claimed(f));
         Ok(files)
     }
 
@@ -241,6 +277,9 @@ impl Organizer {
         let arrived_title = self.parse(&arrived_as).await?.title;
         let mut found = Vec::new();
         for file in media_files(&self.config.folders.downloads).await? {
+            if self.is_claimed(&file) {
+                continue;
+            }
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let parsed = self.parse(&name).await?;
             let (Some(parsed_title), Some(episode)) = (&parsed.title, parsed.episode) else { continue };
@@ -301,21 +340,120 @@ async fn media_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Renames `from` to `to`, copying when they are on different filesystems. Never
-/// overwrites: the caller picked a free name, and a race is refused, not lost.
-async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
-    if tokio::fs::try_exists(to).await? {
-        return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} appeared meanwhile", to.display())));
+/// Moves `from` to a free name at or next to `planned` (inside `root`), creating its
+/// folder. A name taken between the choice and the move is refused by the move itself,
+/// and the next free name is tried.
+async fn move_to_free_name(from: &Path, planned: &Path, root: &Path) -> anyhow::Result<PathBuf> {
+    for _ in 0..3 {
+        let target = naming::unique_name(planned, |p| p.exists())
+            .with_context(|| format!("no free name for {} (10,000 taken)", planned.display()))?;
+        let folder = target.parent().unwrap_or(root);
+        tokio::fs::create_dir_all(folder).await.with_context(|| format!("creating {}", folder.display()))?;
+        match move_file(from, &target).await {
+            Ok(()) => return Ok(target),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("moving {} to {}", from.display(), target.display())),
+        }
     }
-    match tokio::fs::rename(from, to).await {
+    bail!("every free name for {} was taken while moving it; try again", planned.display())
+}
+
+/// Moves `from` to `to`, copying when they are on different filesystems. Never
+/// overwrites: an existing `to` is an `AlreadyExists` error and `from` stays.
+pub(crate) async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    let (from_owned, to_owned) = (from.to_owned(), to.to_owned());
+    let renamed = tokio::task::spawn_blocking(move || rename_no_replace(&from_owned, &to_owned))
+        .await
+        .map_err(io::Error::other)?;
+    match renamed {
         Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
             let partial = to.with_extension("partial");
             tokio::fs::copy(from, &partial).await?;
             tokio::fs::File::open(&partial).await?.sync_all().await?;
-            tokio::fs::rename(&partial, to).await?;
+            let (partial_owned, to_owned) = (partial.clone(), to.to_owned());
+            let placed = tokio::task::spawn_blocking(move || rename_no_replace(&partial_owned, &to_owned))
+                .await
+                .map_err(io::Error::other)?;
+            if let Err(e) = placed {
+                let _ = tokio::fs::remove_file(&partial).await;
+                return Err(e);
+            }
             tokio::fs::remove_file(from).await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// `rename(2)` that refuses to replace an existing file: `renameat2(RENAME_NOREPLACE)`,
+/// or, on a filesystem without it, a check right before a plain rename.
+pub(crate) fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a path"));
+    let (f, t) = (c(from)?, c(to)?);
+    // SAFETY: both are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, f.as_ptr(), libc::AT_FDCWD, t.as_ptr(), libc::RENAME_NOREPLACE) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::ENOTSUP) => {
+            if to.exists() {
+                return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} exists", to.display())));
+            }
+            std::fs::rename(from, to)
+        }
+        _ => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rename_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.mkv"), dir.path().join("b.mkv"));
+        std::fs::write(&a, "a").unwrap();
+        std::fs::write(&b, "b").unwrap();
+        let e = rename_no_replace(&a, &b).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!((std::fs::read_to_string(&a).unwrap(), std::fs::read_to_string(&b).unwrap()), ("a".into(), "b".into()));
+        let c = dir.path().join("c.mkv");
+        rename_no_replace(&a, &c).unwrap();
+        assert!(!a.exists() && std::fs::read_to_string(&c).unwrap() == "a");
+    }
+
+    #[tokio::test]
+    async fn a_claimed_file_is_neither_offered_nor_filed_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().display().to_string();
+        let config = Config::from_lookup(|name| match name {
+            "BOT_TOKEN" => Some("1:token".into()),
+            "BASE_DIR" => Some(base.clone()),
+            _ => None,
+        })
+        .unwrap();
+        std::fs::create_dir_all(&config.folders.downloads).unwrap();
+        let file = config.folders.downloads.join("Some.Film.2001.mkv");
+        std::fs::write(&file, "film").unwrap();
+        let db = Db::open(&config.db_file).await.unwrap();
+        let organizer = Organizer::new(Arc::new(config), db.clone()).unwrap();
+        assert_eq!(organizer.candidates().await.unwrap(), std::slice::from_ref(&file));
+
+        let claim = organizer.claim(&file).unwrap();
+        assert!(organizer.claim(&file).is_none(), "one claim at a time");
+        assert!(organizer.candidates().await.unwrap().is_empty());
+        let name = ManualName { category: Category::Movie, title: "Film".into(), year: None, season: None, episode: None, resolution: None };
+        let refused = organizer.organize_manual(&file, &name, 1, None).await.unwrap_err();
+        assert!(format!("{refused:#}").contains("being filed right now"), "{refused:#}");
+        assert!(file.exists());
+
+        drop(claim);
+        let placed = organizer.organize_manual(&file, &name, 1, None).await.unwrap();
+        assert!(placed.path.ends_with("Movies/Film/Film.mkv") && placed.path.exists() && !file.exists());
+        db.close().await.unwrap();
     }
 }

@@ -17,11 +17,19 @@ pub async fn pressed(bot: TgBot, query: CallbackQuery, app: App) -> HandlerResul
     let answer = if !app.config.is_allowed(presser) {
         format!("Sorry, this bot is private (your user id is {presser}).")
     } else {
-        route(&bot, &query, &app, presser, &data).await?
+        match route(&bot, &query, &app, presser, &data).await {
+            Ok(answer) => answer,
+            // The press is answered anyway, or the user's button spins until it times out.
+            Err(e) => {
+                tracing::error!(error = %app.redactor.clean(&format!("{e:#}")), data, "a button failed");
+                "Something went wrong with that button; try again, or send the command again.".to_owned()
+            }
+        }
     };
     let mut reply = bot.answer_callback_query(query.id.clone());
     if !answer.is_empty() {
-        reply = reply.text(answer);
+        // Telegram takes at most 200 characters here.
+        reply = reply.text(super::admin::short(&answer, 200));
     }
     reply.await?;
     Ok(())

@@ -56,8 +56,8 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
     app.db.add_user(user).await.context("recording the user")?;
     let admin = app.config.is_admin(user);
     let chat = msg.chat.id;
-    // Admins are limited too, but /shutdown always gets through.
-    if command != Command::Shutdown {
+    // Admins are limited too, but an admin's /shutdown always gets through.
+    if !(admin && command == Command::Shutdown) {
         if let Err(refused) = app.limiter.check(user, Action::Command) {
             crate::retry::retry_after(bot.send_message(chat, refused.message())).await?;
             return Ok(());

@@ -56,7 +56,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 /// A plain text from an admin whose flow asked a question.
 fn awaits_answer(msg: &Message, app: &App) -> bool {
     let Some(user) = msg.from.as_ref().map(|u| u.id.0 as i64) else { return false };
-    msg.text().is_some_and(|t| !t.starts_with('/')) && app.config.is_admin(user) && app.flows.wants_text(user)
+    msg.text().is_some_and(|t| !t.starts_with('/')) && app.config.is_admin(user) && app.flows.wants_text(user, msg.chat.id)
 }
 
 async fn flow_answer(bot: TgBot, msg: Message, app: App) -> HandlerResult {

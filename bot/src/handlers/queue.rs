@@ -48,7 +48,7 @@ pub async fn command(bot: &TgBot, chat: ChatId, app: &App, page: &str) -> anyhow
 
 /// A `q:` or `qc:` press by `presser`; returns the answer.
 pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, presser: i64, data: &str) -> anyhow::Result<String> {
-    let chat = ChatId(presser);
+    let chat = super::admin::origin(query).map_or(ChatId(presser), |(chat, _)| chat);
     let mut parts = data.split(':').skip(1).map(|p| p.parse::<u64>().ok());
     let answer = if data.starts_with("qc:") {
         let (Some(Some(id)), Some(Some(page))) = (parts.next(), parts.next()) else {

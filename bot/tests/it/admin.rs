@@ -191,6 +191,35 @@ async fn an_episode_by_hand_then_the_rest_of_the_season_by_propagate() {
     assert_file(&library(&bot).join("Downloads/Some.Show.S01E02.720p.mkv"), &e2);
     assert!(library(&bot).join("Downloads/Some.Show.S02E01.720p.mkv").exists());
     assert!(library(&bot).join("Downloads/Other.Thing.S01E05.720p.mkv").exists());
+
+    bot.signal(libc::SIGTERM);
+    let (status, log, _telegram, dir) = bot.exit().await;
+    assert!(status.success(), "{log}");
+    let mut records: Vec<_> = organized_records(dir.path())
+        .iter()
+        .map(|r| (r["episode"].as_i64(), r["season"].as_i64(), r["method"].as_str().map(str::to_owned), r["category"].as_str().map(str::to_owned), r["title"].as_str().map(str::to_owned)))
+        .collect();
+    records.sort();
+    let expect = |e| (Some(e), Some(1), Some("manual".to_owned()), Some("tv".to_owned()), Some("Proper Show Name".to_owned()));
+    assert_eq!(records, [expect(1), expect(3), expect(4)]);
+}
+
+#[tokio::test]
+async fn a_file_the_bot_put_in_other_is_refiled_by_hand_and_its_record_replaced() {
+    let bot = Bot::start(&[]).await;
+    let sender = bot.telegram.user(USER);
+    sender.send_document(DocumentSpec::generated("VID_20230101_123456.mp4", 5000)).await.unwrap();
+    let filed = sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap();
+    assert_eq!(filed.text, "📁 Filed in the library: Other/VID_20230101_123456.mp4");
+    let admin = Admin::of(&bot, ADMIN);
+    admin.say("/organize").await;
+    admin.tap_then("Other/VID_20230101_123456.mp4").await;
+    admin.tap_then("Movie").await;
+    admin.say("Birthday Party").await;
+    let done = admin.say("no year").await;
+    assert_eq!(done.text, "✅ Filed VID_20230101_123456.mp4 as Movies/Birthday Party/Birthday Party.mp4");
+    let history = admin.say("/history").await;
+    assert!(history.text.starts_with("🗂 Organized files: 1,") && history.text.contains("1. Birthday Party · movie · manual"), "{}", history.text);
 }
 
 #[tokio::test]
@@ -207,7 +236,7 @@ async fn cancel_expiry_and_stale_buttons_are_answered_plainly() {
     assert_eq!(admin.say("/cancel").await.text, "Left the organize flow; nothing was moved.");
     assert_eq!(admin.say("/cancel").await.text, "There is nothing to cancel.");
     let stale = admin.tap("Movie");
-    assert_eq!(admin.answer(&stale).await, "This belongs to a flow that has ended or was replaced. Send /organize to start again.");
+    assert_eq!(admin.answer(&stale).await, "This belongs to a flow that has ended or was replaced. Send /organize or /propagate to start again.");
     assert_file(&library(&bot).join("Other/Mystery.File.mkv"), &bytes);
 
     // A new /organize replaces the flow: buttons of the previous list are stale.
@@ -224,7 +253,7 @@ async fn cancel_expiry_and_stale_buttons_are_answered_plainly() {
     admin.tap_then("Movie").await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let late = admin.say("Too Late").await;
-    assert_eq!(late.text, "This flow expired after 2s without an answer; nothing was moved. Send /organize to start again.");
+    assert_eq!(late.text, "This flow expired after 2s without an answer; nothing more was moved. Send /organize or /propagate to start again.");
     assert_file(&library(&bot).join("Other/Mystery.File.mkv"), &bytes);
 
     // A file that vanished between the list and the tap.
@@ -251,13 +280,24 @@ async fn only_admins_may_use_admin_commands_and_buttons() {
         let query = user.me.press_data(&list, data);
         assert_eq!(user.answer(&query).await, "Only the bot's admins can use this button.", "{data}");
     }
-    for junk in ["o:x", "o:1", "qc:zz", "nonsense", "", "cancel:-1"] {
-        let query = admin.me.press_data(&list, junk);
-        let answer = admin.answer(&query).await;
-        assert!(
-            answer.contains("no longer valid") || answer.contains("ended or was replaced") || answer.contains("no longer in the queue"),
-            "{junk:?}: {answer}"
-        );
+    let nonce = data.split(':').nth(1).unwrap();
+    let invalid = "This button is no longer valid.";
+    let ended = "This belongs to a flow that has ended or was replaced. Send /organize or /propagate to start again.";
+    for (junk, expected) in [
+        ("o:x".to_owned(), invalid),
+        (format!("o:{nonce}"), invalid),
+        (format!("o:{nonce}:f:99"), invalid),
+        (format!("o:{nonce}:k:movie"), "That question was already answered. Answer the latest one, or /cancel."),
+        ("o:999999:f:0".to_owned(), ended),
+        ("qc:zz".to_owned(), invalid),
+        ("hd:1".to_owned(), invalid),
+        ("nonsense".to_owned(), invalid),
+        (String::new(), invalid),
+        ("cancel:-1".to_owned(), invalid),
+        ("cancel:12345".to_owned(), "This download is no longer in the queue."),
+    ] {
+        let query = admin.me.press_data(&list, &junk);
+        assert_eq!(admin.answer(&query).await, expected, "{junk:?}");
     }
     assert!(library(&bot).join("Downloads/Some.Film.2001.mkv").exists());
     assert!(!bot.log().contains("panicked"), "{}", bot.log());
@@ -291,13 +331,22 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(after.text.starts_with("🗂 Organized files: 6, newest first (page 2 of 2)"), "{}", after.text);
     assert!(library(&bot).join("Movies/Film Number 1 (2001)/Film Number 1 (2001) [1080p].mkv").exists());
 
-    // Another entry removed from elsewhere: the open page is re-read, not trusted.
-    let manual = admin.say("/organized").await;
-    assert!(manual.text.starts_with("No file has been organized by hand yet"), "{}", manual.text);
-    let page1 = admin.say("/history").await;
-    let details = admin.tap_then("1. Film Number 7 (2007)").await;
+    // The deleted entry's old Details button: told so, and the page redrawn.
+    let deleted_id = details.buttons().iter().find_map(|b| b.callback_data.as_deref()?.strip_prefix("hx:")?.split(':').next().map(str::to_owned)).unwrap();
+    let stale = admin.me.press_data(&details, &format!("hd:{deleted_id}:1:0"));
+    assert_eq!(admin.answer(&stale).await, "That entry was deleted meanwhile.");
+
+    // A file organized while the list is open does not shift its pages: Prev shows the
+    // same first page as before; a new /history counts it.
+    sender.send_document(DocumentSpec::generated("Film.Number.8.2008.1080p.mkv", 1000)).await.unwrap();
+    sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+    admin.tap("⬅️ Prev");
+    let same = admin.next_where("page 1 of the open list", |m| m.text.contains("(page 1 of 2)")).await;
+    assert!(same.text.starts_with("🗂 Organized files: 6,") && same.text.contains("1. Film Number 7 (2007)"), "{}", same.text);
+    let fresh = admin.say("/history").await;
+    assert!(fresh.text.starts_with("🗂 Organized files: 7,") && fresh.text.contains("1. Film Number 8 (2008)"), "{}", fresh.text);
+    let details = admin.tap_then("2. Film Number 7 (2007)").await;
     assert!(details.has_button("♻️ Reorganize"), "{:?}", details.buttons());
-    let _ = page1;
 
     // Reorganize: the flow again, suggesting the recorded values.
     let kind = admin.tap_then("♻️ Reorganize").await;
@@ -311,8 +360,13 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(library(&bot).join(target).exists());
     let manual = admin.say("/organized").await;
     assert!(manual.text.contains("1. Film Seven (2007) · movie · manual"), "{}", manual.text);
+    let details = admin.say("/history").await;
+    let _ = details;
+    let seven = admin.tap_then("1. Film Seven (2007)").await;
+    assert!(seven.text.contains("Original file: Film.Number.7.2007.1080p.mkv"), "the original name is kept: {}", seven.text);
+    admin.say("/organized").await;
     let history = admin.say("/history").await;
-    assert!(history.text.starts_with("🗂 Organized files: 6,"), "reorganize replaces the record: {}", history.text);
+    assert!(history.text.starts_with("🗂 Organized files: 7,"), "reorganize replaces the record: {}", history.text);
 
     // Delete from /organized.
     let query = admin.tap("🗑 Delete 1");
@@ -321,14 +375,19 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(emptied.text.starts_with("No file has been organized by hand yet"), "{}", emptied.text);
     assert!(library(&bot).join(target).exists());
 
-    // A stale Details button of a deleted entry.
-    let stale = admin.me.press_data(&details, &format!("hd:{}:0", u64::MAX));
-    assert_eq!(admin.answer(&stale).await, "That entry was deleted meanwhile.");
+    bot.signal(libc::SIGTERM);
+    let (status, log, _telegram, dir) = bot.exit().await;
+    assert!(status.success(), "{log}");
+    let records = organized_records(dir.path());
+    assert_eq!(records.len(), 6, "7 filed + 1 more, 1 deleted here, 1 in /organized: {records:?}");
+    assert!(!records.iter().any(|r| r["title"] == "Film Seven"), "deleted through /organized");
+    assert!(records.iter().all(|r| r["method"] == "auto"), "{records:?}");
 }
 
 #[tokio::test]
 async fn the_queue_pages_and_cancels_in_place() {
-    let bot = Bot::start(&[("MAX_CONCURRENT_DOWNLOADS", "1")]).await;
+    let other_user = 2001;
+    let bot = Bot::start(&[("MAX_CONCURRENT_DOWNLOADS", "1"), ("ALLOWED_USERS", "2000,2001")]).await;
     bot.telegram.faults().set_bandwidth(Some(20_000));
     let sender = bot.telegram.user(USER);
     for i in 1..=12 {
@@ -354,20 +413,40 @@ async fn the_queue_pages_and_cancels_in_place() {
     user.answer(&query).await;
     let back = bot.telegram.chat(USER).into_iter().find(|m| m.message_id == page1.message_id).unwrap();
     assert!(back.text.contains("10 waiting"), "{}", back.text);
-    // Another allowed user's entry: refused unless admin.
-    let query = Admin::of(&bot, ADMIN).me.press_data(&back, &format!("qc:{}:0", u64::MAX));
-    assert_eq!(Admin::of(&bot, ADMIN).answer(&query).await, "This download is no longer in the queue.");
+    // Someone else's entry: another user may not cancel it; an admin may.
+    let data = back.buttons().iter().find(|b| b.text.starts_with("✖ Cancel 1:")).and_then(|b| b.callback_data.clone()).unwrap();
+    let other = Admin::of(&bot, other_user);
+    let query = other.me.press_data(&back, &data);
+    assert_eq!(other.answer(&query).await, "Only the person who sent this file, or an admin, can cancel it.");
+    let admin = Admin::of(&bot, ADMIN);
+    let query = admin.me.press_data(&back, &data);
+    assert_eq!(admin.answer(&query).await, "Cancelling Queued.Film.02.mkv…");
 }
 
 #[tokio::test]
 async fn rate_limits_say_when_to_come_back_and_never_block_shutdown() {
-    let bot = Bot::start(&[("RATE_LIMITS", "commands=3/60,downloads=1/60")]).await;
+    let bot = Bot::start(&[("RATE_LIMITS", "commands=5/60,downloads=1/60,organize=1/300")]).await;
     let admin = Admin::of(&bot, ADMIN);
+    put(&bot, "Downloads", "First.Film.2001.mkv");
+    put(&bot, "Downloads", "Second.Film.2002.mkv");
+    for name in ["First.Film.2001.mkv", "Second.Film.2002.mkv"] {
+        admin.say("/organize").await;
+        admin.tap_then(name).await;
+        admin.tap_then("Movie").await;
+        admin.tap_then(&format!("✅ {}", if name.starts_with("First") { "First Film" } else { "Second Film" })).await;
+        let last = admin.say("No year").await;
+        if name.starts_with("First") {
+            assert!(last.text.starts_with("✅ Filed First.Film.2001.mkv"), "{}", last.text);
+        } else {
+            assert!(last.text.starts_with("⏳ Slow down: at most 1 organize action every 5 minutes. Try again in "), "{}", last.text);
+        }
+    }
+    assert!(library(&bot).join("Downloads/Second.Film.2002.mkv").exists(), "refused, so not moved");
     for _ in 0..3 {
-        assert!(admin.say("/help").await.text.contains("/organize"));
+        assert!(admin.say("/help").await.text.contains("/organize"), "commands 3 to 5");
     }
     let refused = admin.say("/help").await;
-    assert!(refused.text.starts_with("⏳ Slow down: at most 3 commands a minute. Try again in "), "{}", refused.text);
+    assert!(refused.text.starts_with("⏳ Slow down: at most 5 commands a minute. Try again in "), "{}", refused.text);
     let user = bot.telegram.user(USER);
     user.send_document(DocumentSpec::generated("First.File.2001.mkv", 1000)).await.unwrap();
     user.next_bot_message(|m| m.text.starts_with("Starting download"), WAIT).await.unwrap();

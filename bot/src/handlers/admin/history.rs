@@ -1,10 +1,12 @@
 //! `/history` (everything filed, 5 a page, with a Details view) and `/organized` (what
-//! was filed by hand, 10 a page). Pages are read fresh from the database on every press
-//! and buttons name records by id, so pages stay right while entries come and go.
+//! was filed by hand, 10 a page). Pages are read fresh from the database on every press,
+//! buttons name records by id, and every button carries the id of the newest entry the
+//! list was opened with (`through`): files organized meanwhile do not shift the pages
+//! (they appear when the list is opened again), and deleted entries simply drop out.
 
 use std::time::SystemTime;
 
-use bot_db::{Organized, Page};
+use bot_db::{DocId, Organized, Page};
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
@@ -18,9 +20,10 @@ pub const ORGANIZED_PAGE: usize = 10;
 /// Which list a page belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum List {
-    /// `/history`: callback data `h:<page>`, `hd:<id>:<page>`, `hr:<id>`, `hx:<id>:<page>`.
+    /// `/history`: callback data `h:<page>:<through>`, `hd:<id>:<page>:<through>`,
+    /// `hr:<id>`, `hx:<id>:<page>:<through>` (`through` 0: the whole list).
     History,
-    /// `/organized`: `m:<page>`, `mr:<id>`, `mx:<id>:<page>`.
+    /// `/organized`: `m:<page>:<through>`, `mr:<id>`, `mx:<id>:<page>:<through>`.
     Manual,
 }
 
@@ -39,27 +42,25 @@ impl List {
         }
     }
 
-    async fn page(self, app: &App, page: usize) -> anyhow::Result<Page<Organized>> {
+    async fn page(self, app: &App, page: usize, through: Option<DocId>) -> anyhow::Result<Page<Organized>> {
         let per_page = self.per_page();
-        let first = match self {
-            List::History => app.db.history_page(page, per_page).await?,
-            List::Manual => app.db.manual_page(page, per_page).await?,
+        let read = |page| async move {
+            match self {
+                List::History => app.db.history_page_through(through, page, per_page).await,
+                List::Manual => app.db.manual_page_through(through, page, per_page).await,
+            }
         };
+        let first = read(page).await?;
         // Entries deleted meanwhile can leave `page` past the end: show the last one.
         let clamped = clamp_page(page, first.total, per_page);
-        if clamped == page {
-            return Ok(first);
-        }
-        Ok(match self {
-            List::History => app.db.history_page(clamped, per_page).await?,
-            List::Manual => app.db.manual_page(clamped, per_page).await?,
-        })
+        Ok(if clamped == page { first } else { read(clamped).await? })
     }
 }
 
 /// The page as text and buttons.
-pub async fn render(app: &App, list: List, page: usize) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
-    let page = list.page(app, page).await?;
+pub async fn render(app: &App, list: List, page: usize, through: Option<DocId>) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
+    let page = list.page(app, page, through).await?;
+    let t = page.through.unwrap_or(0);
     if page.total == 0 {
         let text = match list {
             List::History => "Nothing has been organized yet.",
@@ -82,48 +83,49 @@ pub async fn render(app: &App, list: List, page: usize) -> anyhow::Result<(Strin
         let category = e.category.as_deref().unwrap_or("?");
         text.push_str(&format!("\n{n}. {} · {category} · {} · {}", label(record), e.method.as_str(), ago(e.timestamp.as_deref(), now)));
         rows.push(match list {
-            List::History => vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{}", record.id, page.page))],
+            List::History => vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{}:{t}", record.id, page.page))],
             List::Manual => vec![
                 button(format!("♻️ Reorganize {n}"), format!("mr:{}", record.id)),
-                button(format!("🗑 Delete {n}"), format!("mx:{}:{}", record.id, page.page)),
+                button(format!("🗑 Delete {n}"), format!("mx:{}:{}:{t}", record.id, page.page)),
             ],
         });
     }
-    rows.push(nav_row(page.page, pages, |to| format!("{p}:{to}")));
+    rows.push(nav_row(page.page, pages, |to| format!("{p}:{to}:{t}")));
     Ok((text, keyboard(rows)))
 }
 
 /// `/history [page]` or `/organized [page]` (pages counted from 1 by the admin).
 pub async fn command(bot: &TgBot, chat: ChatId, app: &App, list: List, page: &str) -> anyhow::Result<()> {
     let page = page.trim().parse::<usize>().map_or(0, |p| p.saturating_sub(1));
-    let (text, markup) = render(app, list, page).await?;
+    let (text, markup) = render(app, list, page, None).await?;
     send(bot, chat, text, markup).await
 }
 
 /// A history or organized button; `data` is the whole callback data. Returns the answer.
 pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, data: &str) -> anyhow::Result<String> {
-    let chat = ChatId(admin);
     let at = super::origin(query);
+    let chat = at.map_or(ChatId(admin), |(chat, _)| chat);
     let mut parts = data.split(':');
     let kind = parts.next().unwrap_or_default();
     let mut number = || parts.next().and_then(|n| n.parse::<u64>().ok());
     let invalid = || Ok("This button is no longer valid.".to_owned());
     match kind {
         "h" | "m" => {
-            let Some(page) = number() else { return invalid() };
+            let (Some(page), through) = (number(), number()) else { return invalid() };
             let list = if kind == "h" { List::History } else { List::Manual };
-            let (text, markup) = render(app, list, page as usize).await?;
+            let (text, markup) = render(app, list, page as usize, anchor(through)).await?;
             edit_or_send(bot, at, chat, text, markup).await?;
             Ok(String::new())
         }
         "hd" => {
-            let (Some(id), Some(page)) = (number(), number()) else { return invalid() };
+            let (Some(id), Some(page), through) = (number(), number(), number()) else { return invalid() };
+            let through = anchor(through);
             let Some(record) = app.db.organized(id).await? else {
-                let (text, markup) = render(app, List::History, page as usize).await?;
+                let (text, markup) = render(app, List::History, page as usize, through).await?;
                 edit_or_send(bot, at, chat, text, markup).await?;
                 return Ok("That entry was deleted meanwhile.".into());
             };
-            let (text, markup) = details(app, &record, page as usize);
+            let (text, markup) = details(app, &record, page as usize, through);
             edit_or_send(bot, at, chat, text, markup).await?;
             Ok(String::new())
         }
@@ -135,7 +137,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
             }
         }
         "hx" | "mx" => {
-            let (Some(id), Some(page)) = (number(), number()) else { return invalid() };
+            let (Some(id), Some(page), through) = (number(), number(), number()) else { return invalid() };
             if let Err(refused) = app.limiter.check(admin, Action::Organize) {
                 return Ok(refused.message());
             }
@@ -145,7 +147,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
                 "That entry was already deleted."
             };
             let list = if kind == "hx" { List::History } else { List::Manual };
-            let (text, markup) = render(app, list, page as usize).await?;
+            let (text, markup) = render(app, list, page as usize, anchor(through)).await?;
             edit_or_send(bot, at, chat, text, markup).await?;
             Ok(answer.into())
         }
@@ -153,8 +155,14 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
     }
 }
 
+/// The list a button's `through` names (0 or missing: the whole list).
+fn anchor(through: Option<u64>) -> Option<DocId> {
+    through.filter(|t| *t > 0)
+}
+
 /// One record in full, with Reorganize, Delete Entry and Back.
-fn details(app: &App, record: &Organized, page: usize) -> (String, InlineKeyboardMarkup) {
+fn details(app: &App, record: &Organized, page: usize, through: Option<DocId>) -> (String, InlineKeyboardMarkup) {
+    let t = through.unwrap_or(0);
     let e = &record.entry;
     let original = std::path::Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
     let library = e.new_path.as_deref().map_or_else(|| "—".to_owned(), |p| shown(app, std::path::Path::new(p)));
@@ -167,8 +175,8 @@ fn details(app: &App, record: &Organized, page: usize) -> (String, InlineKeyboar
         ago(e.timestamp.as_deref(), SystemTime::now()),
     );
     let rows = vec![
-        vec![button("♻️ Reorganize", format!("hr:{}", record.id)), button("🗑 Delete Entry", format!("hx:{}:{page}", record.id))],
-        vec![button("⬅️ Back", format!("h:{page}"))],
+        vec![button("♻️ Reorganize", format!("hr:{}", record.id)), button("🗑 Delete Entry", format!("hx:{}:{page}:{t}", record.id))],
+        vec![button("⬅️ Back", format!("h:{page}:{t}"))],
     ];
     (text, keyboard(rows))
 }

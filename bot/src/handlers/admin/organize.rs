@@ -8,7 +8,7 @@ use bot_db::Organized;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::session::{Draft, Flow, Step, Suggestions};
+use super::session::{Current, Draft, Flow, Step, Suggestions};
 use super::{button, edit_or_send, keyboard, nav_row, send, short, shown};
 use crate::handlers::{App, TgBot};
 use crate::naming::{Category, MediaKind};
@@ -26,7 +26,7 @@ pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::
         let text = "Nothing to organize: the Downloads and Other folders hold no media files.".to_owned();
         return send(bot, chat, text, keyboard(Vec::new())).await;
     }
-    let nonce = app.flows.begin(admin, Flow::Pick { files: files.clone(), page: 0 });
+    let nonce = app.flows.begin(admin, chat, Flow::Pick { files: files.clone(), page: 0 });
     let (text, markup) = pick_page(app, nonce, &files, 0);
     send(bot, chat, text, markup).await
 }
@@ -69,8 +69,7 @@ pub fn cancel(app: &App, admin: i64) -> String {
 /// A button of flow `nonce`: `action` is what follows `o:<nonce>:`. Returns the short
 /// answer shown on the button press.
 pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, nonce: u64, action: &str) -> anyhow::Result<String> {
-    let chat = ChatId(admin);
-    let (nonce, flow) = match app.flows.current(admin, Some(nonce)) {
+    let Current { nonce, chat, flow } = match app.flows.current(admin, Some(nonce)) {
         Ok(current) => current,
         Err(stale) => return Ok(app.flows.explain(stale)),
     };
@@ -80,7 +79,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
     }
     match (verb, flow) {
         ("x", _) => {
-            app.flows.end(admin);
+            app.flows.end_if(admin, nonce);
             edit_or_send(bot, super::origin(query), chat, "Left the organize flow; nothing was moved.".into(), keyboard(Vec::new())).await?;
             Ok("Cancelled".into())
         }
@@ -112,9 +111,9 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
                 },
                 ..Draft::default()
             };
-            let nonce = app.flows.begin(admin, Flow::Name { file: file.clone(), draft: draft.clone(), step: Step::Kind });
+            let nonce = app.flows.begin(admin, chat, Flow::Name { file: file.clone(), draft: draft.clone(), step: Step::Kind });
             ask(bot, chat, app, nonce, &file, &draft, Step::Kind).await?;
-            Ok(short(&name, 60))
+            Ok(String::new())
         }
         ("k", Flow::Name { file, mut draft, step: Step::Kind }) => {
             let category = match arg {
@@ -122,7 +121,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
                 "tv" => Category::Tv,
                 "anime" => Category::Anime,
                 "skip" => {
-                    app.flows.end(admin);
+                    app.flows.end_if(admin, nonce);
                     send(bot, chat, format!("Skipped {}: it stays where it is. Send /organize for the list.", file_name(&file)), keyboard(Vec::new())).await?;
                     return Ok("Skipped".into());
                 }
@@ -132,18 +131,18 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
             next(bot, chat, app, admin, nonce, file, draft, Step::Title).await?;
             Ok(String::new())
         }
-        ("t", Flow::Name { file, mut draft, step: Step::Title }) => match draft.suggest.title.clone() {
-            Some(title) => {
+        ("t", Flow::Name { file, mut draft, step: Step::Title }) => match draft.suggest.title.as_deref().map(valid_title) {
+            Some(Ok(title)) => {
                 draft.title = Some(title);
                 let after = if draft.category == Some(Category::Movie) { Step::Year } else { Step::Season };
                 next(bot, chat, app, admin, nonce, file, draft, after).await?;
                 Ok(String::new())
             }
-            None => Ok("There is no suggestion: type the title.".into()),
+            _ => Ok("There is no usable suggestion: type the title.".into()),
         },
         (y @ ("y" | "ny"), Flow::Name { file, mut draft, step: Step::Year }) => {
             draft.year = if y == "y" { draft.suggest.year } else { None };
-            finish(bot, chat, app, admin, &file, draft).await?;
+            finish(bot, chat, app, admin, nonce, &file, draft).await?;
             Ok(String::new())
         }
         ("s", Flow::Name { file, mut draft, step: Step::Season }) => {
@@ -153,7 +152,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
         }
         ("e", Flow::Name { file, mut draft, step: Step::Episode }) => {
             draft.episode = draft.suggest.episode;
-            finish(bot, chat, app, admin, &file, draft).await?;
+            finish(bot, chat, app, admin, nonce, &file, draft).await?;
             Ok(String::new())
         }
         // A button of this flow, but for a step it has left (pressed twice, or an old
@@ -166,14 +165,17 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
 pub async fn answered(bot: &TgBot, msg: &Message, app: &App, admin: i64) -> anyhow::Result<()> {
     let chat = msg.chat.id;
     let text = msg.text().unwrap_or_default().trim().to_owned();
-    let (nonce, flow) = match app.flows.current(admin, None) {
+    let Current { nonce, flow, .. } = match app.flows.current(admin, None) {
         Ok(current) => current,
         Err(stale) => return send(bot, chat, app.flows.explain(stale), keyboard(Vec::new())).await,
     };
     let Flow::Name { file, mut draft, step } = flow else {
         return send(bot, chat, "No question is open. Send /organize to start, or /help.".into(), keyboard(Vec::new())).await;
     };
-    let retry = |problem: String| async move { send(bot, chat, format!("{problem} Try again, or /cancel."), keyboard(Vec::new())).await };
+    let retry = |problem: String| async move {
+        app.flows.touch(admin, nonce);
+        send(bot, chat, format!("{problem} Try again, or /cancel."), keyboard(Vec::new())).await
+    };
     match step {
         Step::Kind => retry("Tap Movie, TV, Anime or Skip above.".into()).await,
         Step::Title => match valid_title(&text) {
@@ -187,7 +189,7 @@ pub async fn answered(bot: &TgBot, msg: &Message, app: &App, admin: i64) -> anyh
         Step::Year => match valid_year(&text) {
             Ok(year) => {
                 draft.year = year;
-                finish(bot, chat, app, admin, &file, draft).await
+                finish(bot, chat, app, admin, nonce, &file, draft).await
             }
             Err(problem) => retry(problem).await,
         },
@@ -201,7 +203,7 @@ pub async fn answered(bot: &TgBot, msg: &Message, app: &App, admin: i64) -> anyh
         Step::Episode => match valid_number(&text, "episode", 0, 9999) {
             Ok(episode) => {
                 draft.episode = Some(episode);
-                finish(bot, chat, app, admin, &file, draft).await
+                finish(bot, chat, app, admin, nonce, &file, draft).await
             }
             Err(problem) => retry(problem).await,
         },
@@ -238,7 +240,7 @@ pub async fn reorganize(bot: &TgBot, chat: ChatId, app: &App, admin: i64, record
         replaces: Some(record),
         ..Draft::default()
     };
-    let nonce = app.flows.begin(admin, Flow::Name { file: file.clone(), draft: draft.clone(), step: Step::Kind });
+    let nonce = app.flows.begin(admin, chat, Flow::Name { file: file.clone(), draft: draft.clone(), step: Step::Kind });
     ask(bot, chat, app, nonce, &file, &draft, Step::Kind).await?;
     Ok("Reorganizing".into())
 }
@@ -268,7 +270,10 @@ async fn ask(bot: &TgBot, chat: ChatId, app: &App, nonce: u64, file: &Path, draf
         }
         Step::Title => (
             "Title? Type it, or tap the suggestion.".to_owned(),
-            vec![s.title.as_ref().map(|t| vec![button(short(&format!("✅ {t}"), 60), data("t"))]).unwrap_or_default(), cancel],
+            vec![
+                s.title.as_deref().and_then(|t| valid_title(t).ok()).map(|t| vec![button(short(&format!("✅ {t}"), 60), data("t"))]).unwrap_or_default(),
+                cancel,
+            ],
         ),
         Step::Year => (
             "Year? Type it (e.g. 2010), or tap a button.".to_owned(),
@@ -290,12 +295,13 @@ async fn ask(bot: &TgBot, chat: ChatId, app: &App, nonce: u64, file: &Path, draf
 }
 
 /// Every answer is in: file it, record it, end the flow.
-async fn finish(bot: &TgBot, chat: ChatId, app: &App, admin: i64, file: &Path, draft: Draft) -> anyhow::Result<()> {
+async fn finish(bot: &TgBot, chat: ChatId, app: &App, admin: i64, nonce: u64, file: &Path, draft: Draft) -> anyhow::Result<()> {
     if let Err(refused) = app.limiter.check(admin, Action::Organize) {
         // The flow stays where it is: the same answer works once the window has passed.
+        app.flows.touch(admin, nonce);
         return send(bot, chat, refused.message(), keyboard(Vec::new())).await;
     }
-    app.flows.end(admin);
+    app.flows.end_if(admin, nonce);
     let (Some(category), Some(title)) = (draft.category, draft.title.clone()) else {
         return send(bot, chat, "The flow lost its answers; send /organize to start again.".into(), keyboard(Vec::new())).await;
     };
@@ -326,7 +332,7 @@ fn valid_title(text: &str) -> Result<String, String> {
         return Err("A title needs at least one letter or digit.".into());
     }
     if title.starts_with('/') {
-        return Err(format!("{title} looks like a command, not a title."));
+        return Err(format!("{} looks like a command, not a title.", short(&title, 40)));
     }
     Ok(title)
 }
@@ -337,7 +343,7 @@ fn valid_year(text: &str) -> Result<Option<u16>, String> {
     }
     match text.parse::<u16>() {
         Ok(year) if (1870..=2100).contains(&year) => Ok(Some(year)),
-        _ => Err(format!("{text:?} is not a year: type four digits like 2010, or tap No year.")),
+        _ => Err(format!("{:?} is not a year: type four digits like 2010, or tap No year.", short(text, 40))),
     }
 }
 
@@ -345,7 +351,7 @@ fn valid_number(text: &str, what: &str, min: u32, max: u32) -> Result<u32, Strin
     let digits = text.trim_start_matches(['S', 's', 'E', 'e']);
     match digits.parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("{text:?} is not a {what} number: type a whole number from {min} to {max}.")),
+        _ => Err(format!("{:?} is not a {what} number: type a whole number from {min} to {max}.", short(text, 40))),
     }
 }
 

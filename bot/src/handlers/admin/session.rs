@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bot_db::Organized;
+use teloxide::types::ChatId;
 
 use crate::naming::Category;
 use crate::organize::{FoundEpisode, ManualName};
@@ -78,8 +79,18 @@ pub enum Stale {
 
 struct Session {
     nonce: u64,
+    /// The chat the flow runs in: its questions go there, and only answers there count.
+    chat: ChatId,
     touched: Instant,
     flow: Flow,
+}
+
+/// An admin's flow as a handler sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Current {
+    pub nonce: u64,
+    pub chat: ChatId,
+    pub flow: Flow,
 }
 
 /// Every admin's current flow.
@@ -106,21 +117,21 @@ impl Sessions {
 
     /// Starts a flow for `admin`, replacing any other (one flow per admin); returns its
     /// nonce, for its buttons.
-    pub fn begin(&self, admin: i64, flow: Flow) -> u64 {
+    pub fn begin(&self, admin: i64, chat: ChatId, flow: Flow) -> u64 {
         let mut inner = self.lock();
         inner.last_nonce += 1;
         let nonce = inner.last_nonce;
-        inner.by_admin.insert(admin, Session { nonce, touched: Instant::now(), flow });
+        inner.by_admin.insert(admin, Session { nonce, chat, touched: Instant::now(), flow });
         nonce
     }
 
     /// The flow a button of flow `nonce` acts on (or the current one, for a text answer,
     /// with `nonce` None), and its nonce. An expired flow is removed.
-    pub fn current(&self, admin: i64, nonce: Option<u64>) -> Result<(u64, Flow), Stale> {
+    pub fn current(&self, admin: i64, nonce: Option<u64>) -> Result<Current, Stale> {
         self.current_at(admin, nonce, Instant::now())
     }
 
-    fn current_at(&self, admin: i64, nonce: Option<u64>, now: Instant) -> Result<(u64, Flow), Stale> {
+    fn current_at(&self, admin: i64, nonce: Option<u64>, now: Instant) -> Result<Current, Stale> {
         let mut inner = self.lock();
         let session = inner.by_admin.get(&admin).ok_or(Stale::Gone)?;
         if nonce.is_some_and(|n| n != session.nonce) {
@@ -130,7 +141,7 @@ impl Sessions {
             inner.by_admin.remove(&admin);
             return Err(Stale::Expired);
         }
-        Ok((session.nonce, session.flow.clone()))
+        Ok(Current { nonce: session.nonce, chat: session.chat, flow: session.flow.clone() })
     }
 
     /// Moves flow `nonce` to `flow` (if it is still the admin's current one).
@@ -144,11 +155,18 @@ impl Sessions {
     /// What to tell the admin about a stale button or answer.
     pub fn explain(&self, stale: Stale) -> String {
         match stale {
-            Stale::Gone => "This belongs to a flow that has ended or was replaced. Send /organize to start again.".to_owned(),
+            Stale::Gone => "This belongs to a flow that has ended or was replaced. Send /organize or /propagate to start again.".to_owned(),
             Stale::Expired => format!(
-                "This flow expired after {} without an answer; nothing was moved. Send /organize to start again.",
+                "This flow expired after {} without an answer; nothing more was moved. Send /organize or /propagate to start again.",
                 crate::report::duration(self.timeout)
             ),
+        }
+    }
+
+    /// Restarts flow `nonce`'s silence timer (an answer came, even a wrong one).
+    pub fn touch(&self, admin: i64, nonce: u64) {
+        if let Some(session) = self.lock().by_admin.get_mut(&admin).filter(|s| s.nonce == nonce) {
+            session.touched = Instant::now();
         }
     }
 
@@ -157,15 +175,28 @@ impl Sessions {
         self.lock().by_admin.remove(&admin).is_some()
     }
 
-    /// Whether `admin` has a flow waiting for a typed answer.
-    pub fn wants_text(&self, admin: i64) -> bool {
-        self.lock().by_admin.get(&admin).is_some_and(|s| matches!(s.flow, Flow::Name { step, .. } if step.wants_text()))
+    /// Ends flow `nonce`, if it is still `admin`'s current one (not a newer flow).
+    pub fn end_if(&self, admin: i64, nonce: u64) {
+        let mut inner = self.lock();
+        if inner.by_admin.get(&admin).is_some_and(|s| s.nonce == nonce) {
+            inner.by_admin.remove(&admin);
+        }
+    }
+
+    /// Whether `admin` has a flow in `chat` waiting for a typed answer.
+    pub fn wants_text(&self, admin: i64, chat: ChatId) -> bool {
+        self.lock()
+            .by_admin
+            .get(&admin)
+            .is_some_and(|s| s.chat == chat && matches!(s.flow, Flow::Name { step, .. } if step.wants_text()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CHAT: ChatId = ChatId(1);
 
     fn pick() -> Flow {
         Flow::Pick { files: vec![PathBuf::from("/d/a.mkv")], page: 0 }
@@ -174,14 +205,16 @@ mod tests {
     #[test]
     fn one_flow_per_admin_and_old_buttons_are_stale() {
         let sessions = Sessions::new(Duration::from_secs(1800));
-        let first = sessions.begin(1, pick());
-        assert_eq!(sessions.current(1, Some(first)).unwrap().0, first);
-        let second = sessions.begin(1, pick());
+        let first = sessions.begin(1, CHAT, pick());
+        assert_eq!(sessions.current(1, Some(first)).unwrap().nonce, first);
+        let second = sessions.begin(1, CHAT, pick());
         assert_eq!(sessions.current(1, Some(first)), Err(Stale::Gone));
         assert!(sessions.current(1, Some(second)).is_ok());
         assert_eq!(sessions.current(2, None), Err(Stale::Gone), "another admin has none");
         sessions.update(1, first, Flow::Pick { files: Vec::new(), page: 3 });
-        assert_eq!(sessions.current(1, None).unwrap().1, pick(), "a stale nonce changes nothing");
+        assert_eq!(sessions.current(1, None).unwrap().flow, pick(), "a stale nonce changes nothing");
+        sessions.end_if(1, first);
+        assert!(sessions.current(1, Some(second)).is_ok(), "ending a replaced flow leaves the new one");
         assert!(sessions.end(1));
         assert!(!sessions.end(1));
     }
@@ -189,7 +222,7 @@ mod tests {
     #[test]
     fn flows_expire_after_the_timeout_of_silence() {
         let sessions = Sessions::new(Duration::from_secs(1800));
-        let nonce = sessions.begin(1, pick());
+        let nonce = sessions.begin(1, CHAT, pick());
         let later = Instant::now() + Duration::from_secs(1799);
         assert!(sessions.current_at(1, Some(nonce), later).is_ok());
         let expired = Instant::now() + Duration::from_secs(1801);
@@ -200,12 +233,13 @@ mod tests {
     #[test]
     fn only_a_question_waits_for_text() {
         let sessions = Sessions::new(Duration::from_secs(60));
-        sessions.begin(1, pick());
-        assert!(!sessions.wants_text(1));
+        sessions.begin(1, CHAT, pick());
+        assert!(!sessions.wants_text(1, CHAT));
         let draft = Draft::default();
-        let nonce = sessions.begin(1, Flow::Name { file: "/d/a.mkv".into(), draft: draft.clone(), step: Step::Kind });
-        assert!(!sessions.wants_text(1));
+        let nonce = sessions.begin(1, CHAT, Flow::Name { file: "/d/a.mkv".into(), draft: draft.clone(), step: Step::Kind });
+        assert!(!sessions.wants_text(1, CHAT));
         sessions.update(1, nonce, Flow::Name { file: "/d/a.mkv".into(), draft, step: Step::Title });
-        assert!(sessions.wants_text(1));
+        assert!(sessions.wants_text(1, CHAT));
+        assert!(!sessions.wants_text(1, ChatId(-100)), "only answers in the flow's chat count");
     }
 }
