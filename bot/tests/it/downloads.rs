@@ -141,6 +141,31 @@ async fn cancel_removes_the_partial_file() {
     assert_eq!(bot.ask(USER, "/queue").await, "Nothing is downloading and nothing is waiting.");
 }
 
+/// The status message is edited every 15 s (ORIGINAL.md) with progress, speed, ETA and
+/// elapsed time, and keeps its Cancel button. This test waits for one such edit.
+#[tokio::test]
+async fn the_status_message_shows_progress_every_15_seconds() {
+    let bot = Bot::start(&[]).await;
+    bot.telegram.faults().set_bandwidth(Some(100_000));
+    send(&bot, "Slow.Movie.2020.mkv", 10_000_000).await;
+    let started = expect(&bot, "⬇️ Starting download").await;
+    assert_eq!(started, "⬇️ Starting download: Slow.Movie.2020.mkv");
+    let user = bot.telegram.user(USER);
+    let progress = user
+        .next_bot_message(|m| m.text.starts_with("⬇️ Downloading Slow.Movie.2020.mkv"), std::time::Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| panic!("no progress edit: {e}\n{}", bot.log()));
+    let lines: Vec<&str> = progress.text.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", progress.text);
+    assert!(lines[1].starts_with('[') && lines[1].ends_with('%'), "a 10-cell bar and a percentage: {}", progress.text);
+    for part in [" of 9.5 MB · ", "/s · ", " left · ", " elapsed"] {
+        assert!(lines[2].contains(part), "{part:?} in {}", progress.text);
+    }
+    assert!(progress.edits >= 1 && progress.has_button("Cancel download"), "{progress:?}");
+    user.press_button("Cancel download").unwrap();
+    expect(&bot, "❌ Download cancelled").await;
+}
+
 #[tokio::test]
 async fn a_file_over_the_cloud_limit_is_explained() {
     let bot = Bot::start(&[]).await;
