@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use super::metric::{human, lookup};
-use super::stats::{bootstrap_ratio_ci, Summary};
+use super::stats::{bootstrap_ratio_ci_rounds, Summary};
 use super::targets::Targets;
 use super::SuiteError;
 
@@ -34,6 +34,28 @@ fn write(path: &Path, text: &str) -> Result<(), SuiteError> {
 
 fn samples(metric: &Value) -> Vec<f64> {
     metric["samples"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+}
+
+/// A metric's samples split into the rounds they were taken in (`merge` records each
+/// round's count); one round when the split is not recorded or does not add up.
+fn rounds(metric: &Value) -> Vec<Vec<f64>> {
+    let all = samples(metric);
+    let sizes: Vec<usize> = metric["components"]["round_sizes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).map(|n| n as usize).collect())
+        .unwrap_or_default();
+    if sizes.len() < 2 || sizes.iter().sum::<usize>() != all.len() {
+        return vec![all];
+    }
+    let mut rest = all.as_slice();
+    sizes
+        .iter()
+        .map(|&n| {
+            let (round, tail) = rest.split_at(n);
+            rest = tail;
+            round.to_vec()
+        })
+        .collect()
 }
 
 fn metrics(results: &Value) -> Vec<Value> {
@@ -68,6 +90,10 @@ pub fn merge(files: &[PathBuf], out: &Path, targets: &Targets) -> Result<(), Sui
             if rounds.len() > 1 {
                 let medians: Vec<Value> = available.iter().map(|r| r["median"].clone()).collect();
                 m["components"]["round_medians"] = json!(medians);
+                // Where each round's samples end in the pooled list: `compare` resamples
+                // by round, so drift between runs shows in its interval.
+                let sizes: Vec<usize> = available.iter().map(|r| samples(r).len()).collect();
+                m["components"]["round_sizes"] = json!(sizes);
                 let unit = m["unit"].as_str().unwrap_or("s").to_owned();
                 let text: Vec<String> = medians.iter().filter_map(Value::as_f64).map(|v| human(v, &unit)).collect();
                 let analysis = m["analysis"].as_str().unwrap_or_default().to_owned();
@@ -147,12 +173,15 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
         row.insert("components".into(), json!({ name_a.clone(): ma["components"], name_b.clone(): mb["components"] }));
         let (sa, sb) = (samples(ma), samples(mb));
         let too_few = sa.len().min(sb.len()) < MIN_SAMPLES_FOR_CI;
+        let (rounds_a, rounds_b) = (rounds(ma), rounds(mb));
+        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) =
+            (rounds_a.iter().map(Vec::as_slice).collect(), rounds_b.iter().map(Vec::as_slice).collect());
         let ci = if !both || too_few {
             None
         } else if lower {
-            bootstrap_ratio_ci(&sa, &sb, RESAMPLES, SEED)
+            bootstrap_ratio_ci_rounds(&ra, &rb, RESAMPLES, SEED)
         } else {
-            bootstrap_ratio_ci(&sb, &sa, RESAMPLES, SEED)
+            bootstrap_ratio_ci_rounds(&rb, &ra, RESAMPLES, SEED)
         };
         let analysis = match (&ci, both) {
             (_, false) => {
@@ -255,7 +284,7 @@ pub fn markdown(c: &Value) -> String {
     let (a, b) = (c["a"].as_str().unwrap_or("a"), c["b"].as_str().unwrap_or("b"));
     let mut s = String::new();
     let _ = writeln!(s, "# {a} against {b}\n");
-    let _ = writeln!(s, "Ratio above 1: {b} is better. Medians, p95 in brackets, n samples; 95% bootstrap interval of the ratio of medians.\n");
+    let _ = writeln!(s, "Ratio above 1: {b} is better. Medians, p95 in brackets, n samples; 95% bootstrap interval of the ratio of medians (resampling the rounds, then the samples within each, so drift between runs widens it).\n");
     let _ = writeln!(s, "| metric | {a} | {b} | ratio (95% CI) | significant | original target: {a} / {b} |");
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     for m in c["metrics"].as_array().into_iter().flatten() {
@@ -363,8 +392,20 @@ mod tests {
         let m = &merged["metrics"][0];
         assert_eq!((m["n"].as_u64(), m["median"].as_f64(), m["max"].as_f64()), (Some(5), Some(3.0), Some(5.0)));
         assert_eq!(m["components"]["round_medians"], json!([2.0, 4.5]));
+        assert_eq!(m["components"]["round_sizes"], json!([3, 2]));
+        assert_eq!(rounds(m), vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0]]);
         assert_eq!(m["targets"]["original_met"], json!(false), "1.5 s start-up target recomputed on the pooled median");
         assert_eq!(merged["rounds"], 2);
+    }
+
+    #[test]
+    fn rounds_fall_back_to_one_when_the_split_is_missing_or_wrong() {
+        let mut m = metric("warm_start", "s", true, &[1.0, 2.0, 3.0]);
+        assert_eq!(rounds(&m), vec![vec![1.0, 2.0, 3.0]]);
+        m["components"]["round_sizes"] = json!([2, 2]);
+        assert_eq!(rounds(&m), vec![vec![1.0, 2.0, 3.0]], "sizes that do not add up are ignored");
+        m["components"]["round_sizes"] = json!([1, 2]);
+        assert_eq!(rounds(&m), vec![vec![1.0], vec![2.0, 3.0]]);
     }
 
     #[test]

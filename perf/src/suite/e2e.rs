@@ -842,7 +842,7 @@ fn growth_analysis(whole: f64, second_half: Option<f64>, warmup: Option<f64>, pl
             if h.abs() < PAGE {
                 "the growth stops in the second half: what grew was the end of the warm-up (pools, per-chat state, allocator arenas), not a leak".to_owned()
             } else if h < whole / 2.0 {
-                "still growing but slowing down: more likely settling than leaking; a longer run (the full form) tells the two apart".to_owned()
+                "still growing but slowing down: more likely settling than leaking; a run with more checkpoints tells the two apart".to_owned()
             } else if whole > 0.0 {
                 "growing at a steady rate in both halves: either a leak or the allocator keeping freed memory (RSS cannot tell which; a heap profile such as valgrind's massif can)".to_owned()
             } else {

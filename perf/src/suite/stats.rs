@@ -130,23 +130,30 @@ pub struct RatioCi {
 /// takes the ratio of their medians. Seeded, so the same data give the same interval.
 /// `None` when either set is empty or a median is zero (the ratio would not be finite).
 pub fn bootstrap_ratio_ci(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> Option<RatioCi> {
-    let (ma, mb) = (median(a)?, median(b)?);
+    bootstrap_ratio_ci_rounds(&[a], &[b], resamples, seed)
+}
+
+/// As [`bootstrap_ratio_ci`], for samples taken in rounds (separate runs of the suite): each
+/// resample first draws as many rounds as there are, with replacement, then from each drawn
+/// round as many samples as it holds (a two-level bootstrap). Samples of one run share that
+/// run's state of the machine (its disk, its frequency, its neighbours), so they are not
+/// independent of each other; resampling only the pooled samples would give an interval far
+/// narrower than a rerun would confirm when the rounds disagree. With a single round this
+/// is exactly the one-level bootstrap. The ratio itself is that of the pooled medians.
+pub fn bootstrap_ratio_ci_rounds(a: &[&[f64]], b: &[&[f64]], resamples: usize, seed: u64) -> Option<RatioCi> {
+    let (a, b): (Vec<&[f64]>, Vec<&[f64]>) =
+        (a.iter().copied().filter(|r| !r.is_empty()).collect(), b.iter().copied().filter(|r| !r.is_empty()).collect());
+    let pooled = |rounds: &[&[f64]]| rounds.iter().flat_map(|r| r.iter().copied()).collect::<Vec<f64>>();
+    let (ma, mb) = (median(&pooled(&a))?, median(&pooled(&b))?);
     if mb == 0.0 {
         return None;
     }
     let mut rng = SplitMix64::new(seed);
     let mut ratios = Vec::with_capacity(resamples);
-    let mut ra = vec![0.0; a.len()];
-    let mut rb = vec![0.0; b.len()];
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
     for _ in 0..resamples {
-        for x in ra.iter_mut() {
-            *x = a[rng.below(a.len())];
-        }
-        for x in rb.iter_mut() {
-            *x = b[rng.below(b.len())];
-        }
-        ra.sort_by(f64::total_cmp);
-        rb.sort_by(f64::total_cmp);
+        resample_rounds(&a, &mut rng, &mut ra);
+        resample_rounds(&b, &mut rng, &mut rb);
         let den = median_sorted(&rb);
         if den != 0.0 {
             ratios.push(median_sorted(&ra) / den);
@@ -165,6 +172,19 @@ pub fn bootstrap_ratio_ci(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> 
         ci95,
         significant: ci95[0] > 1.0 || ci95[1] < 1.0,
     })
+}
+
+/// One two-level resample of `rounds` (none empty) into `out`, sorted.
+fn resample_rounds(rounds: &[&[f64]], rng: &mut SplitMix64, out: &mut Vec<f64>) {
+    out.clear();
+    for _ in 0..rounds.len() {
+        // One round: no draw, so the single-round case is the plain bootstrap.
+        let round = if rounds.len() == 1 { rounds[0] } else { rounds[rng.below(rounds.len())] };
+        for _ in 0..round.len() {
+            out.push(round[rng.below(round.len())]);
+        }
+    }
+    out.sort_by(f64::total_cmp);
 }
 
 /// The least-squares slope of y over x (the leak check: bytes of RSS per command).
@@ -287,6 +307,32 @@ mod tests {
         assert!(!r.significant);
         assert_eq!(bootstrap_ratio_ci(&[], &b, 10, 1), None);
         assert_eq!(bootstrap_ratio_ci(&a, &[0.0], 10, 1), None);
+    }
+
+    #[test]
+    fn rounds_that_disagree_widen_the_interval() {
+        // Within each round a and b are alike (b 2% lower), but the rounds themselves lie
+        // 30% apart: pooled as independent samples the 2% looks certain; resampled by round
+        // it is not, because another run could land anywhere in that spread.
+        let round = |level: f64, shift: f64| -> Vec<f64> { (0..40).map(|i| level * (1.0 + shift) + f64::from(i) * 1e-3).collect() };
+        let a: Vec<Vec<f64>> = [1.0, 1.3, 0.8].iter().map(|&l| round(l, 0.0)).collect();
+        let b: Vec<Vec<f64>> = [1.3, 0.8, 1.0].iter().map(|&l| round(l, -0.02)).collect();
+        let (pa, pb): (Vec<f64>, Vec<f64>) = (a.concat(), b.concat());
+        let naive = bootstrap_ratio_ci(&pa, &pb, 4_000, 3).unwrap();
+        assert!(naive.significant, "{naive:?}");
+        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) = (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
+        let by_round = bootstrap_ratio_ci_rounds(&ra, &rb, 4_000, 3).unwrap();
+        assert_eq!(by_round.ratio, naive.ratio);
+        assert!(!by_round.significant, "{by_round:?}");
+        assert!(by_round.ci95[1] - by_round.ci95[0] > 5.0 * (naive.ci95[1] - naive.ci95[0]), "{by_round:?} {naive:?}");
+        // Rounds that agree keep a clear difference significant: b is half of a in each.
+        let a: Vec<Vec<f64>> = [1.0, 1.01, 0.99].iter().map(|&l| round(l, 0.0)).collect();
+        let b: Vec<Vec<f64>> = [0.5, 0.505, 0.495].iter().map(|&l| round(l, 0.0)).collect();
+        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) = (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
+        let clear = bootstrap_ratio_ci_rounds(&ra, &rb, 4_000, 3).unwrap();
+        assert!(clear.significant && clear.ci95[0] > 1.9 && clear.ci95[1] < 2.1, "{clear:?}");
+        // One round each is the plain bootstrap, draw for draw.
+        assert_eq!(bootstrap_ratio_ci_rounds(&[&pa], &[&pb], 500, 9), bootstrap_ratio_ci(&pa, &pb, 500, 9));
     }
 
     #[test]
