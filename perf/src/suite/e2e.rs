@@ -603,8 +603,9 @@ pub async fn write_cost(launcher: &Launcher, plan: &Plan) -> Result<(Value, Stri
 }
 
 /// 5, 50 and 500 commands in flight from [`USERS`] users at once, every one answered; then
-/// the bot's own worst event-loop stall from its BOT_METRICS file.
-pub async fn concurrency(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, SuiteError> {
+/// the bot's own worst event-loop stall from its BOT_METRICS file. `floor` is the trivial
+/// client's answer to the largest burst ([`super::harness::burst_floor`]), when measured.
+pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summary>) -> Result<Vec<Measured>, SuiteError> {
     let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
     let tg = &running.telegram;
     let users: Vec<ScriptedUser> = (0..USERS).map(|i| tg.user(ADMIN + i)).collect();
@@ -646,19 +647,34 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measure
         .component("command", "/stats, spread over 100 users (the dispatcher serialises each chat)")
         .component("db_rows", plan.bot_rows);
     let mut p = Measured::new("concurrent_commands_p99", s.map(|s| vec![s.p99]).unwrap_or_default()).component("levels", json!(levels));
+    if let Some(f) = floor {
+        let floor_json = json!({"median": f.median, "p95": f.p95, "p99": f.p99, "max": f.max, "n": f.n, "in_flight": top,
+                                "what": "the same bursts answered by the suite's trivial client on the bot's CPU instead of the bot"});
+        m = m.component("harness_floor", floor_json.clone());
+        p = p.component("harness_floor", floor_json);
+    }
+    let floor_text = |ours: f64, theirs: f64| {
+        format!(
+            " The same bursts answered by a trivial client instead of the bot: {} ({:.0}% of the bot's figure), the floor this harness sets.",
+            ms(theirs),
+            100.0 * theirs / ours
+        )
+    };
     if let Some(s) = s {
         let low = levels.get("in_flight_5").and_then(|v| v["median"].as_f64());
         let growth = low.map(|l| format!(" (with 5 in flight: median {}; ×{:.1} at {top})", ms(l), s.median / l)).unwrap_or_default();
         m = m.analysis(format!(
-            "{top} commands in flight, all answered: median {}{growth}, p99 {}; {}. Growth with load is queueing: per chat in the dispatcher, and behind anything that blocks a runtime worker.",
+            "{top} commands in flight, all answered: median {}{growth}, p99 {}; {}. Growth with load is queueing: per chat in the dispatcher, and behind anything that blocks a runtime worker.{}",
             ms(s.median),
             ms(s.p99),
-            spread(&s)
+            spread(&s),
+            floor.map(|f| floor_text(s.median, f.median)).unwrap_or_default()
         ));
         p = p.analysis(format!(
-            "the p99 of the {} replies with {top} in flight: {} (one figure per suite run, so n = 1; the samples are in concurrent_commands).",
+            "the p99 of the {} replies with {top} in flight: {} (one figure per suite run, so n = 1; the samples are in concurrent_commands).{}",
             s.n,
-            ms(s.p99)
+            ms(s.p99),
+            floor.map(|f| floor_text(s.p99, f.p99)).unwrap_or_default()
         ));
     }
     out.push(m);
@@ -686,7 +702,7 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measure
 /// reply. Each reply is matched to its command by order within its chat (the dispatcher
 /// answers one chat's updates in order). Returns each command's latency and the burst's
 /// wall time.
-async fn burst(tg: &TelegramServer, users: &[ScriptedUser], n: usize) -> Result<(Vec<f64>, f64), SuiteError> {
+pub(crate) async fn burst(tg: &TelegramServer, users: &[ScriptedUser], n: usize) -> Result<(Vec<f64>, f64), SuiteError> {
     tg.clear_calls();
     let seen = tg.bot_events().len();
     let mut sent: BTreeMap<i64, Vec<Instant>> = BTreeMap::new();

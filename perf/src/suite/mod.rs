@@ -332,7 +332,12 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
         if group_wanted("concurrency") {
             eprintln!("perf-suite: concurrent commands {:?}", plan.concurrency.iter().map(|c| c.0).collect::<Vec<_>>());
             let t = Instant::now();
-            local.extend(e2e::concurrency(&launcher, &plan).await?);
+            // The trivial client takes the largest burst first: what the harness alone needs.
+            let floor = match plan.concurrency.iter().max_by_key(|l| l.0) {
+                Some(&(n, rounds)) => Some(harness::burst_floor(n, rounds, &bot_cpus).await?),
+                None => None,
+            };
+            local.extend(e2e::concurrency(&launcher, &plan, floor.as_ref()).await?);
             timed.push(("concurrency".to_owned(), t.elapsed().as_secs_f64()));
         }
         if group_wanted("memory") {
