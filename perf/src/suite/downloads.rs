@@ -29,6 +29,7 @@ use serde_json::{json, Value};
 use super::e2e::{ms, Running, EXIT_TIMEOUT};
 use super::metric::{human, spread, Measured};
 use super::process::{describe_exit, pin_current_thread, rss_bytes, Launcher, ADMIN, USERS};
+use super::progress::Progress;
 use super::stats::{median, Summary};
 use super::{Plan, SuiteError};
 use crate::{BotEvent, Call, DocumentSpec, FileMode, ScriptedUser, TelegramOptions, TelegramServer};
@@ -208,13 +209,16 @@ async fn cloud_singles(r: &Running, plan: &Plan) -> Result<Singles, SuiteError> 
     let admin = r.telegram.user(ADMIN);
     let mut kept = Vec::new();
     let mut last_file_path = String::new();
-    for i in 0..plan.download_warmup + plan.download_cloud_samples {
+    let total = plan.download_warmup + plan.download_cloud_samples;
+    let mut progress = Progress::new("cloud-mode downloads (warm-up included)", total);
+    for i in 0..total {
         let name = format!("Cloud.Sample.{i}.2010.1080p.BluRay.x264-GROUP.mkv");
         let (t, path) = download_one(r, &admin, &name, plan.download_cloud_size).await?;
         last_file_path = path;
         if i >= plan.download_warmup {
             kept.push(t);
         }
+        progress.done(i + 1);
     }
     Ok(Singles { kept, last_file_path })
 }
@@ -600,11 +604,13 @@ async fn shutdown_busy(launcher: &Launcher, plan: &Plan) -> Measured {
     let mut samples = Vec::new();
     let mut checks = Vec::new();
     let mut failure = None;
+    let mut progress = Progress::new("busy shutdowns", plan.shutdown_busy_samples);
     for i in 0..plan.shutdown_busy_samples {
         match busy_stop_once(launcher, plan, i).await {
             Ok((secs, check)) => {
                 samples.push(secs);
                 checks.push(check);
+                progress.done(i + 1);
             }
             Err(e) => {
                 failure = Some(e.to_string());

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::metric::{human, spread, Measured};
+use super::progress::Progress;
 use super::process::{describe_exit, drop_from_page_cache, BotProcess, DataDir, Launcher, ADMIN, USERS};
 use super::stats::{least_squares_slope, median, second_half_slope, Summary};
 use super::{Plan, SuiteError};
@@ -196,8 +197,9 @@ pub async fn startup(launcher: &Launcher, plan: &Plan) -> Result<(Vec<Measured>,
     let mut runs = Vec::new();
     let mut menu = None;
     let total = plan.start_warmup + plan.start_runs;
+    let mut progress = Progress::new("start-up (cold and warm, warm-up included)", 2 * total);
     for i in 0..total {
-        for cold in [true, false] {
+        for (k, cold) in [true, false].into_iter().enumerate() {
             let bot_path = launcher.bot.clone();
             let (running, prepared) = Running::start(launcher, plan.bot_rows, |data| {
                 if !cold {
@@ -229,6 +231,7 @@ pub async fn startup(launcher: &Launcher, plan: &Plan) -> Result<(Vec<Measured>,
             if i >= plan.start_warmup {
                 runs.push(StartRun { cold, ready, init, calls, first_command, shutdown, exit, rss_after_exec, rss_ready, phases, resident_left });
             }
+            progress.done(2 * i + k + 1);
         }
     }
     Ok((summarise_startup(&runs), timeline_of(&runs), menu))
@@ -489,7 +492,10 @@ pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String
 async fn round_robin(running: &Running, plan: &Plan, commands: &[(&'static str, &'static str)]) -> Result<BTreeMap<&'static str, (Vec<f64>, String)>, SuiteError> {
     let admin = running.telegram.user(ADMIN);
     let mut out: BTreeMap<&str, (Vec<f64>, String)> = BTreeMap::new();
-    for round in 0..plan.command_warmup + plan.command_samples {
+    let rounds = plan.command_warmup + plan.command_samples;
+    let names: Vec<String> = commands.iter().map(|(_, c)| format!("/{c}")).collect();
+    let mut progress = Progress::new(format!("round trips of {} (warm-up included)", names.join(" ")), rounds * commands.len());
+    for round in 0..rounds {
         for (metric, command) in commands {
             let (latency, reply) = round_trip(&running.telegram, &admin, &format!("/{command}")).await?;
             let entry = out.entry(metric).or_default();
@@ -498,6 +504,7 @@ async fn round_robin(running: &Running, plan: &Plan, commands: &[(&'static str, 
             }
             entry.1 = reply;
         }
+        progress.done((round + 1) * commands.len());
     }
     Ok(out)
 }
@@ -616,6 +623,8 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summar
     let mut levels = serde_json::Map::new();
     let mut at_top: Vec<f64> = Vec::new();
     let top = plan.concurrency.iter().map(|l| l.0).max().unwrap_or(0);
+    let mut progress = Progress::new("bursts", plan.concurrency.iter().map(|l| l.1).sum());
+    let mut bursts = 0;
     for &(n, rounds) in &plan.concurrency {
         let mut lat = Vec::new();
         let mut wall = Vec::new();
@@ -623,6 +632,8 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summar
             let (l, w) = burst(tg, &users, n).await?;
             lat.extend(l);
             wall.push(w);
+            bursts += 1;
+            progress.done(bursts);
         }
         if let Some(s) = Summary::of(&lat) {
             levels.insert(
@@ -754,6 +765,8 @@ pub async fn memory(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>
     let mut warmup_growth = Vec::new();
     let mut checkpoints_json = Vec::new();
     let mut stops = Vec::new();
+    let mut progress = Progress::new("memory checkpoints", plan.memory_runs * plan.memory_checkpoints);
+    let mut checkpoints_done = 0;
     for _ in 0..plan.memory_runs {
         let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
         let tg = &running.telegram;
@@ -780,6 +793,8 @@ pub async fn memory(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>
             let batch = run_batch(plan.memory_batch);
             send_and_wait(tg, &users, &batch).await?;
             done += batch.len();
+            checkpoints_done += 1;
+            progress.done(checkpoints_done);
             points.push((done as f64, running.bot.rss().unwrap_or(0) as f64));
         }
         let stop = running.stop_noting().await;

@@ -20,6 +20,7 @@ pub mod e2e;
 pub mod harness;
 pub mod html;
 pub mod metric;
+pub mod progress;
 pub mod process;
 pub mod report;
 pub mod stats;
