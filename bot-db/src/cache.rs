@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use lru::LruCache;
 
 use crate::format::{DocId, TableId};
-use crate::records::{HistoryFilter, UserId};
+use crate::records::{HistoryFilter, PageStart, UserId};
 
 /// A read query, as a cache key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -29,7 +29,7 @@ pub(crate) enum Query {
     Organized(DocId),
     IsOrganized(String),
     OrganizedAt(String),
-    History { filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize },
+    History { filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize },
     LastManual,
     Queue,
     ErrorCount,

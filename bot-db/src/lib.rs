@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub use error::{Error, Result};
 pub use format::DocId;
 pub use records::{
-    DownloadOutcome, ErrorEntry, Method, Organized, OrganizedEntry, Page, QueueEntry, QueueState,
+    DownloadOutcome, ErrorEntry, Method, Organized, OrganizedEntry, Page, PageStart, QueueEntry, QueueState,
     QueueUpdate, Queued, Stats, UserId,
 };
 
@@ -376,8 +376,23 @@ impl Db {
         self.history(HistoryFilter::Manual, through, page, per_page).await
     }
 
+    /// The page of everything organized (up to `through`) that starts at `start`: a page
+    /// number, or the entry a page's [`Page::older`] or [`Page::newer`] names.
+    pub async fn history_page_at(&self, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
+        self.history_at(HistoryFilter::All, through, start, per_page).await
+    }
+
+    /// [`Db::history_page_at`] of the manually organized files.
+    pub async fn manual_page_at(&self, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
+        self.history_at(HistoryFilter::Manual, through, start, per_page).await
+    }
+
     async fn history(&self, filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
-        self.read(key!(Query::History { filter, through, page, per_page }), |t| records::history_page(t, filter, through, page, per_page))
+        self.history_at(filter, through, PageStart::Number(page), per_page).await
+    }
+
+    async fn history_at(&self, filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
+        self.read(key!(Query::History { filter, through, start, per_page }), |t| records::history_page(t, filter, through, start, per_page))
             .await
     }
 

@@ -59,13 +59,31 @@ pub struct Organized {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Zero-based.
+    /// Zero-based. For a page that starts at an entry, the number of pages of the list
+    /// that lie above it, in part or whole.
     pub page: usize,
     pub per_page: usize,
     pub total: usize,
     /// The newest entry the list counts: later entries are left out, so a page stays the
     /// same while new ones are added. Pass it back to get the next page of the same list.
     pub through: Option<DocId>,
+    /// Where the next (older) page starts, for [`PageStart::At`]; `None` on the last page.
+    pub older: Option<DocId>,
+    /// Where the previous (newer) page starts; `None` on the first page.
+    pub newer: Option<DocId>,
+    /// How many entries of the list are newer than this page's first (its rank, from 0).
+    pub newer_count: usize,
+}
+
+/// Where a page of a list starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PageStart {
+    /// The n-th page (from 0), counting from the newest entry.
+    Number(usize),
+    /// The newest entry with an id at or below this one: what [`Page::older`] and
+    /// [`Page::newer`] hold. Pages that start at an entry, not at an offset, stay right
+    /// while entries above them are deleted: nothing is skipped or shown twice.
+    At(DocId),
 }
 
 impl<T> Page<T> {
@@ -356,22 +374,50 @@ pub(crate) enum HistoryFilter {
     Manual,
 }
 
-pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize) -> Page<Organized> {
+pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize) -> Page<Organized> {
     let keep = |d: &OrganizedDoc| filter == HistoryFilter::All || is_manual(d);
     let listed = t.organized.docs.through(through);
+    let per_page = per_page.max(1);
+    let kept_in = |docs: &[(DocId, OrganizedDoc)]| match filter {
+        HistoryFilter::All => docs.len(),
+        HistoryFilter::Manual => docs.iter().filter(|(_, d)| keep(d)).count(),
+    };
+    // `split`: the page lists the kept entries of `listed[..split]`, newest first;
+    // `newer_count` kept entries lie above it.
+    let (split, newer_count) = match start {
+        PageStart::Number(page) => {
+            let skip = page.saturating_mul(per_page);
+            let mut seen = 0;
+            let split = match filter {
+                HistoryFilter::All => listed.len().saturating_sub(skip),
+                HistoryFilter::Manual => listed
+                    .iter()
+                    .rposition(|(_, d)| {
+                        let hit = keep(d) && seen == skip;
+                        seen += usize::from(keep(d));
+                        hit
+                    })
+                    .map_or(0, |i| i + 1),
+            };
+            (split, skip.min(kept_in(listed)))
+        }
+        PageStart::At(at) => {
+            let split = listed.partition_point(|(id, _)| *id <= at);
+            (split, kept_in(&listed[split..]))
+        }
+    };
+    let mut below = listed[..split].iter().rev().filter(|(_, d)| keep(d));
+    let items: Vec<Organized> = below.by_ref().take(per_page).map(|(id, d)| Organized { id: *id, entry: d.into() }).collect();
+    let older = below.next().map(|(id, _)| *id);
+    // The previous page starts `per_page` kept entries above this one's first.
+    let newer = listed[split..].iter().filter(|(_, d)| keep(d)).take(per_page).last().map(|(id, _)| *id);
     let newest_first = listed.iter().rev().filter(|(_, d)| keep(d));
-    let items = newest_first
-        .clone()
-        .skip(page.saturating_mul(per_page))
-        .take(per_page)
-        .map(|(id, d)| Organized { id: *id, entry: d.into() })
-        .collect();
     let total = match filter {
         HistoryFilter::All => listed.len(),
         HistoryFilter::Manual => newest_first.clone().count(),
     };
     let through = newest_first.map(|(id, _)| *id).next();
-    Page { items, page, per_page, total, through }
+    Page { items, page: newer_count.div_ceil(per_page), per_page, total, through, older, newer, newer_count }
 }
 
 pub(crate) fn last_manual(t: &Tables) -> Option<Organized> {
@@ -520,10 +566,10 @@ mod tests {
             let method = if i % 2 == 0 { Method::Manual } else { Method::Auto };
             insert_organized(&mut t, entry(&format!("{i}.mkv"), method), &mut ch);
         }
-        let page = history_page(&t, HistoryFilter::All, None, 1, 5);
+        let page = history_page(&t, HistoryFilter::All, None, PageStart::Number(1), 5);
         assert_eq!(page.items.iter().map(|o| o.entry.path.as_str()).collect::<Vec<_>>(), ["1.mkv", "0.mkv"]);
         assert_eq!((page.total, page.page_count()), (7, 2));
-        let manual = history_page(&t, HistoryFilter::Manual, None, 0, 3);
+        let manual = history_page(&t, HistoryFilter::Manual, None, PageStart::Number(0), 3);
         assert_eq!(manual.items.iter().map(|o| o.entry.path.as_str()).collect::<Vec<_>>(), ["6.mkv", "4.mkv", "2.mkv"]);
         assert_eq!(manual.total, 4);
         assert_eq!(last_manual(&t).unwrap().entry.path, "6.mkv");
@@ -548,7 +594,7 @@ mod tests {
         for i in 0..6 {
             insert_organized(&mut t, entry(&format!("{i}.mkv"), Method::Auto), &mut ch);
         }
-        let first = history_page(&t, HistoryFilter::All, None, 0, 2);
+        let first = history_page(&t, HistoryFilter::All, None, PageStart::Number(0), 2);
         assert_eq!(paths(&first), ["5.mkv", "4.mkv"]);
         let through = first.through;
         assert_eq!(through, Some(first.items[0].id));
@@ -556,12 +602,42 @@ mod tests {
         for i in 6..8 {
             insert_organized(&mut t, entry(&format!("{i}.mkv"), Method::Manual), &mut ch);
         }
-        let second = history_page(&t, HistoryFilter::All, through, 1, 2);
+        let second = history_page(&t, HistoryFilter::All, through, PageStart::Number(1), 2);
         assert_eq!((paths(&second), second.total, second.through), (vec!["3.mkv".to_owned(), "2.mkv".to_owned()], 6, through));
-        assert_eq!(history_page(&t, HistoryFilter::All, None, 1, 2).total, 8, "a fresh list counts them");
+        assert_eq!(history_page(&t, HistoryFilter::All, None, PageStart::Number(1), 2).total, 8, "a fresh list counts them");
         // The manual filter: none up to `through`.
-        let manual = history_page(&t, HistoryFilter::Manual, through, 0, 2);
+        let manual = history_page(&t, HistoryFilter::Manual, through, PageStart::Number(0), 2);
         assert_eq!((manual.total, manual.through), (0, None));
+    }
+
+    #[test]
+    fn pages_that_start_at_an_entry_survive_deletions_above_them() {
+        let mut t = Tables::default();
+        let mut ch = ChangeSet::default();
+        let paths = |p: &Page<Organized>| p.items.iter().map(|o| o.entry.path.clone()).collect::<Vec<_>>();
+        let mut ids = Vec::new();
+        for i in 0..7 {
+            let method = if i % 2 == 0 { Method::Manual } else { Method::Auto };
+            ids.push(insert_organized(&mut t, entry(&format!("{i}.mkv"), method), &mut ch));
+        }
+        let first = history_page(&t, HistoryFilter::All, None, PageStart::Number(0), 3);
+        assert_eq!((paths(&first), first.newer, first.older, first.newer_count), (vec!["6.mkv".into(), "5.mkv".into(), "4.mkv".into()], None, Some(ids[3]), 0));
+        // Another admin deletes an entry of the first page; the next page still starts at 3.
+        delete_organized(&mut t, ids[5], &mut ch);
+        let next = history_page(&t, HistoryFilter::All, first.through, PageStart::At(first.older.unwrap()), 3);
+        assert_eq!(paths(&next), ["3.mkv", "2.mkv", "1.mkv"]);
+        assert_eq!((next.page, next.newer_count, next.total, next.older), (1, 2, 6, Some(ids[0])), "two entries above it now, and it comes after the first page");
+        // Back from the page the offsets would have got wrong: the two above it.
+        let back = history_page(&t, HistoryFilter::All, first.through, PageStart::At(next.newer.unwrap()), 3);
+        assert_eq!((paths(&back), back.newer), (vec!["6.mkv".into(), "4.mkv".into(), "3.mkv".into()], None));
+        let last = history_page(&t, HistoryFilter::All, first.through, PageStart::At(ids[0]), 3);
+        assert_eq!((paths(&last), last.older, last.page), (vec!["0.mkv".to_owned()], None, 2));
+        // The manual filter pages over its own entries: 6, 4, 2, 0.
+        let manual = history_page(&t, HistoryFilter::Manual, None, PageStart::Number(1), 2);
+        assert_eq!((paths(&manual), manual.newer, manual.older, manual.newer_count), (vec!["2.mkv".into(), "0.mkv".into()], Some(ids[6]), None, 2));
+        let manual_next = history_page(&t, HistoryFilter::Manual, None, PageStart::At(ids[3]), 2);
+        assert_eq!(paths(&manual_next), ["2.mkv", "0.mkv"], "an id that is not in the list starts below it");
+        assert!(history_page(&t, HistoryFilter::Manual, None, PageStart::Number(5), 2).items.is_empty());
     }
 
     #[test]

@@ -150,6 +150,15 @@ async fn step(db: &mut Db, path: &Path, model: &mut Model, op: Op) {
             let got = if manual { db.manual_page(page, per_page).await } else { db.history_page(page, per_page).await };
             let got = got.unwrap();
             let expected: Vec<_> = all.iter().skip(page * per_page).take(per_page).cloned().collect();
+            // With nothing deleted in between, the page a cursor names is the next offset page.
+            if let Some(older) = got.older {
+                let at = bot_db::PageStart::At(older);
+                let next = if manual { db.manual_page_at(None, at, per_page).await } else { db.history_page_at(None, at, per_page).await };
+                let next_expected: Vec<_> = all.iter().skip((page + 1) * per_page).take(per_page).cloned().collect();
+                assert_eq!(next.unwrap().items, next_expected);
+            } else {
+                assert!(all.len() <= (page + 1) * per_page, "no older cursor, but more entries below the page");
+            }
             assert_eq!((got.items, got.total), (expected, all.len()));
         }
         Op::LastManual => {
