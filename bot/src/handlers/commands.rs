@@ -56,8 +56,9 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
     app.db.add_user(user).await.context("recording the user")?;
     let admin = app.config.is_admin(user);
     let chat = msg.chat.id;
-    // Admins are limited too, but an admin's /shutdown always gets through.
-    if !(admin && command == Command::Shutdown) {
+    // Admins are limited too, but an admin's /shutdown always gets through, and so does
+    // /cancel: a limit must never keep anyone inside a flow.
+    if !(admin && command == Command::Shutdown) && command != Command::Cancel {
         if let Err(refused) = app.limiter.check(user, Action::Command) {
             crate::retry::retry_after(bot.send_message(chat, refused.message())).await?;
             return Ok(());

@@ -107,6 +107,9 @@ async fn a_movie_filed_by_hand_with_wrong_answers_retried() {
     for b in ["Movie", "TV", "Anime", "Skip"] {
         assert!(kind.has_button(b), "{b}: {:?}", kind.buttons());
     }
+    // Typing instead of tapping: the flow says what it wants.
+    let typed = admin.say("movie").await;
+    assert_eq!(typed.text, "Tap Movie, TV, Anime or Skip above. Try again, or /cancel.");
     let title = admin.tap_then("Movie").await;
     assert!(title.text.starts_with("Title?"), "{}", title.text);
     assert!(title.buttons().iter().any(|b| b.text.starts_with("✅ ")), "the parsed title is suggested: {:?}", title.buttons());
@@ -131,7 +134,7 @@ async fn a_movie_filed_by_hand_with_wrong_answers_retried() {
 
     let manual = admin.say("/organized").await;
     assert!(manual.text.contains("1. The Real Film (2011) · movie · manual · just now"), "{}", manual.text);
-    assert!(manual.has_button("♻️ Reorganize 1") && manual.has_button("🗑 Delete 1"), "{:?}", manual.buttons());
+    assert!(manual.has_button("♻️ Reorganize 1") && manual.has_button("🗑 Delete entry 1"), "{:?}", manual.buttons());
 
     bot.signal(libc::SIGTERM);
     let (status, log, _telegram, dir) = bot.exit().await;
@@ -220,6 +223,15 @@ async fn a_file_the_bot_put_in_other_is_refiled_by_hand_and_its_record_replaced(
     assert_eq!(done.text, "✅ Filed VID_20230101_123456.mp4 as Movies/Birthday Party/Birthday Party.mp4");
     let history = admin.say("/history").await;
     assert!(history.text.starts_with("🗂 Organized files: 1,") && history.text.contains("1. Birthday Party · movie · manual"), "{}", history.text);
+    assert!(!library(&bot).join("Other/VID_20230101_123456.mp4").exists(), "the file left Other/");
+    assert!(library(&bot).join("Movies/Birthday Party/Birthday Party.mp4").exists());
+    bot.signal(libc::SIGTERM);
+    let (status, log, _telegram, dir) = bot.exit().await;
+    assert!(status.success(), "{log}");
+    let records = organized_records(dir.path());
+    assert_eq!(records.len(), 1, "the automatic record was replaced, not added to: {records:?}");
+    assert_eq!((records[0]["title"].as_str(), records[0]["method"].as_str()), (Some("Birthday Party"), Some("manual")), "{records:?}");
+    assert!(records[0]["new_path"].as_str().is_some_and(|p| p.ends_with("Movies/Birthday Party/Birthday Party.mp4")), "{records:?}");
 }
 
 #[tokio::test]
@@ -360,8 +372,7 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(library(&bot).join(target).exists());
     let manual = admin.say("/organized").await;
     assert!(manual.text.contains("1. Film Seven (2007) · movie · manual"), "{}", manual.text);
-    let details = admin.say("/history").await;
-    let _ = details;
+    admin.say("/history").await;
     let seven = admin.tap_then("1. Film Seven (2007)").await;
     assert!(seven.text.contains("Original file: Film.Number.7.2007.1080p.mkv"), "the original name is kept: {}", seven.text);
     admin.say("/organized").await;
@@ -369,7 +380,7 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(history.text.starts_with("🗂 Organized files: 7,"), "reorganize replaces the record: {}", history.text);
 
     // Delete from /organized.
-    let query = admin.tap("🗑 Delete 1");
+    let query = admin.tap("🗑 Delete entry 1");
     assert_eq!(admin.answer(&query).await, "Entry deleted; the file stays where it is.");
     let emptied = admin.next("the /organized page after the delete").await;
     assert!(emptied.text.starts_with("No file has been organized by hand yet"), "{}", emptied.text);
@@ -382,6 +393,36 @@ async fn history_pages_details_delete_and_reorganize() {
     assert_eq!(records.len(), 6, "7 filed + 1 more, 1 deleted here, 1 in /organized: {records:?}");
     assert!(!records.iter().any(|r| r["title"] == "Film Seven"), "deleted through /organized");
     assert!(records.iter().all(|r| r["method"] == "auto"), "{records:?}");
+}
+
+#[tokio::test]
+async fn a_page_turned_after_an_entry_above_it_was_deleted_skips_nothing() {
+    let bot = Bot::start(&[]).await;
+    let sender = bot.telegram.user(USER);
+    for i in 1..=7 {
+        sender.send_document(DocumentSpec::generated(&format!("Film.Number.{i}.{}.1080p.mkv", 2000 + i), 1000)).await.unwrap();
+        sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+    }
+    let admin = Admin::of(&bot, ADMIN);
+    let first = admin.say("/history").await;
+    assert!(first.text.contains("5. Film Number 3 (2003)"), "{}", first.text);
+    // From a second /history, the entry of Film 5 (on page 1) is deleted.
+    admin.say("/history").await;
+    admin.tap_then("3. Film Number 5 (2005)").await;
+    let query = admin.tap("🗑 Delete Entry");
+    assert_eq!(admin.answer(&query).await, "Entry deleted; the file stays where it is.");
+    admin.next("the page after the delete").await;
+    // The first message's Next still starts right below Film 3: page offsets would now
+    // skip Film 2, which moved up onto page 1.
+    let next = first.buttons().into_iter().find(|b| b.text == "Next ➡️").and_then(|b| b.callback_data).expect("a Next button");
+    admin.me.press_data(&first, &next);
+    let page2 = admin.next_where("page 2 of the first list", |m| m.message_id == first.message_id).await;
+    assert!(page2.text.contains("5. Film Number 2 (2002)") && page2.text.contains("6. Film Number 1 (2001)"), "{}", page2.text);
+    assert!(page2.text.starts_with("🗂 Organized files: 6, newest first (page 2 of 2)"), "{}", page2.text);
+    assert!(!page2.text.contains("Film Number 3"), "{}", page2.text);
+    let prev = admin.tap_then("⬅️ Prev").await;
+    assert!(prev.text.contains("1. Film Number 7 (2007)") && prev.text.contains("4. Film Number 3 (2003)"), "{}", prev.text);
+    assert!(!prev.text.contains("Film Number 5"), "{}", prev.text);
 }
 
 #[tokio::test]
@@ -408,11 +449,14 @@ async fn the_queue_pages_and_cancels_in_place() {
     assert_eq!(user.answer(&query).await, "Cancelling Queued.Film.12.mkv…");
     let redrawn = user.next_where("the queue after the cancel", |m| m.text.starts_with("⬇️ Downloading now")).await;
     assert!(redrawn.text.contains("10 waiting, page 1 of 1") && !redrawn.text.contains("Film.12"), "{}", redrawn.text);
-    // Refresh redraws in place (or leaves the page be when nothing changed).
+    // A file arrives meanwhile; Refresh redraws the page in place with it.
+    let late = bot.telegram.user(other_user);
+    late.send_document(DocumentSpec::generated("Queued.Film.13.mkv", 2_000_000)).await.unwrap();
+    late.next_bot_message(|m| m.text.starts_with("Added to queue"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
     let query = user.tap("🔄 Refresh");
     user.answer(&query).await;
-    let back = bot.telegram.chat(USER).into_iter().find(|m| m.message_id == page1.message_id).unwrap();
-    assert!(back.text.contains("10 waiting"), "{}", back.text);
+    let back = user.next_where("the refreshed queue", |m| m.message_id == page1.message_id && m.text.contains("11 waiting")).await;
+    assert!(back.text.contains("page 1 of 2"), "{}", back.text);
     // Someone else's entry: another user may not cancel it; an admin may.
     let data = back.buttons().iter().find(|b| b.text.starts_with("✖ Cancel 1:")).and_then(|b| b.callback_data.clone()).unwrap();
     let other = Admin::of(&bot, other_user);

@@ -2,15 +2,17 @@
 //! was filed by hand, 10 a page). Pages are read fresh from the database on every press,
 //! buttons name records by id, and every button carries the id of the newest entry the
 //! list was opened with (`through`): files organized meanwhile do not shift the pages
-//! (they appear when the list is opened again), and deleted entries simply drop out.
+//! (they appear when the list is opened again). A page button names the entry its page
+//! starts at, not a page number, so an entry deleted above it (by another admin, or a
+//! reorganize replacing its record) makes the next page neither skip nor repeat one.
 
 use std::time::SystemTime;
 
-use bot_db::{DocId, Organized, Page};
+use bot_db::{DocId, Organized, Page, PageStart};
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::{ago, button, clamp_page, edit_or_send, keyboard, label, nav_row, send, short, shown};
+use super::{ago, button, clamp_page, edit_or_send, keyboard, label, send, short, shown};
 use crate::handlers::{App, TgBot};
 use crate::rate_limit::Action;
 
@@ -20,10 +22,11 @@ pub const ORGANIZED_PAGE: usize = 10;
 /// Which list a page belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum List {
-    /// `/history`: callback data `h:<page>:<through>`, `hd:<id>:<page>:<through>`,
-    /// `hr:<id>`, `hx:<id>:<page>:<through>` (`through` 0: the whole list).
+    /// `/history`: callback data `h:<at>:<through>`, `hd:<id>:<at>:<through>`,
+    /// `hr:<id>`, `hx:<id>:<at>:<through>`, where `<at>` is the entry the page starts at
+    /// ([`PageStart::At`]) and `through` 0 means the whole list.
     History,
-    /// `/organized`: `m:<page>:<through>`, `mr:<id>`, `mx:<id>:<page>:<through>`.
+    /// `/organized`: `m:<at>:<through>`, `mr:<id>`, `mx:<id>:<at>:<through>`.
     Manual,
 }
 
@@ -42,25 +45,29 @@ impl List {
         }
     }
 
-    async fn page(self, app: &App, page: usize, through: Option<DocId>) -> anyhow::Result<Page<Organized>> {
+    async fn page(self, app: &App, start: PageStart, through: Option<DocId>) -> anyhow::Result<Page<Organized>> {
         let per_page = self.per_page();
-        let read = |page| async move {
+        let read = |start| async move {
             match self {
-                List::History => app.db.history_page_through(through, page, per_page).await,
-                List::Manual => app.db.manual_page_through(through, page, per_page).await,
+                List::History => app.db.history_page_at(through, start, per_page).await,
+                List::Manual => app.db.manual_page_at(through, start, per_page).await,
             }
         };
-        let first = read(page).await?;
-        // Entries deleted meanwhile can leave `page` past the end: show the last one.
-        let clamped = clamp_page(page, first.total, per_page);
-        Ok(if clamped == page { first } else { read(clamped).await? })
+        let first = read(start).await?;
+        if !first.items.is_empty() || first.total == 0 {
+            return Ok(first);
+        }
+        // Entries deleted meanwhile can leave the start past the end: show the last page.
+        Ok(read(PageStart::Number(clamp_page(usize::MAX, first.total, per_page))).await?)
     }
 }
 
 /// The page as text and buttons.
-pub async fn render(app: &App, list: List, page: usize, through: Option<DocId>) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
-    let page = list.page(app, page, through).await?;
+pub async fn render(app: &App, list: List, start: PageStart, through: Option<DocId>) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
+    let page = list.page(app, start, through).await?;
     let t = page.through.unwrap_or(0);
+    // Where this page starts, for the buttons that come back to it.
+    let here = page.items.first().map_or(0, |r| r.id);
     if page.total == 0 {
         let text = match list {
             List::History => "Nothing has been organized yet.",
@@ -71,33 +78,41 @@ pub async fn render(app: &App, list: List, page: usize, through: Option<DocId>) 
     let pages = page.page_count();
     let now = SystemTime::now();
     let heading = match list {
-        List::History => format!("🗂 Organized files: {}, newest first (page {} of {pages})", page.total, page.page + 1),
-        List::Manual => format!("✋ Organized by hand: {}, newest first (page {} of {pages})", page.total, page.page + 1),
+        List::History => format!("🗂 Organized files: {}, newest first (page {} of {pages})", page.total, (page.page + 1).min(pages)),
+        List::Manual => format!("✋ Organized by hand: {}, newest first (page {} of {pages})", page.total, (page.page + 1).min(pages)),
     };
     let mut text = heading;
     let mut rows = Vec::new();
     let p = list.prefix();
     for (i, record) in page.items.iter().enumerate() {
-        let n = page.page * list.per_page() + i + 1;
+        let n = page.newer_count + i + 1;
         let e = &record.entry;
         let category = e.category.as_deref().unwrap_or("?");
         text.push_str(&format!("\n{n}. {} · {category} · {} · {}", label(record), e.method.as_str(), ago(e.timestamp.as_deref(), now)));
         rows.push(match list {
-            List::History => vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{}:{t}", record.id, page.page))],
+            List::History => vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{here}:{t}", record.id))],
             List::Manual => vec![
                 button(format!("♻️ Reorganize {n}"), format!("mr:{}", record.id)),
-                button(format!("🗑 Delete {n}"), format!("mx:{}:{}:{t}", record.id, page.page)),
+                // The record only: the file stays where it is (the answer says so).
+                button(format!("🗑 Delete entry {n}"), format!("mx:{}:{here}:{t}", record.id)),
             ],
         });
     }
-    rows.push(nav_row(page.page, pages, |to| format!("{p}:{to}:{t}")));
+    let mut nav = Vec::new();
+    if let Some(newer) = page.newer {
+        nav.push(button("⬅️ Prev", format!("{p}:{newer}:{t}")));
+    }
+    if let Some(older) = page.older {
+        nav.push(button("Next ➡️", format!("{p}:{older}:{t}")));
+    }
+    rows.push(nav);
     Ok((text, keyboard(rows)))
 }
 
 /// `/history [page]` or `/organized [page]` (pages counted from 1 by the admin).
 pub async fn command(bot: &TgBot, chat: ChatId, app: &App, list: List, page: &str) -> anyhow::Result<()> {
     let page = page.trim().parse::<usize>().map_or(0, |p| p.saturating_sub(1));
-    let (text, markup) = render(app, list, page, None).await?;
+    let (text, markup) = render(app, list, PageStart::Number(page), None).await?;
     send(bot, chat, text, markup).await
 }
 
@@ -111,21 +126,21 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
     let invalid = || Ok("This button is no longer valid.".to_owned());
     match kind {
         "h" | "m" => {
-            let (Some(page), through) = (number(), number()) else { return invalid() };
+            let (Some(start), through) = (number(), number()) else { return invalid() };
             let list = if kind == "h" { List::History } else { List::Manual };
-            let (text, markup) = render(app, list, page as usize, anchor(through)).await?;
+            let (text, markup) = render(app, list, PageStart::At(start), anchor(through)).await?;
             edit_or_send(bot, at, chat, text, markup).await?;
             Ok(String::new())
         }
         "hd" => {
-            let (Some(id), Some(page), through) = (number(), number(), number()) else { return invalid() };
+            let (Some(id), Some(here), through) = (number(), number(), number()) else { return invalid() };
             let through = anchor(through);
             let Some(record) = app.db.organized(id).await? else {
-                let (text, markup) = render(app, List::History, page as usize, through).await?;
+                let (text, markup) = render(app, List::History, PageStart::At(here), through).await?;
                 edit_or_send(bot, at, chat, text, markup).await?;
                 return Ok("That entry was deleted meanwhile.".into());
             };
-            let (text, markup) = details(app, &record, page as usize, through);
+            let (text, markup) = details(app, &record, here, through);
             edit_or_send(bot, at, chat, text, markup).await?;
             Ok(String::new())
         }
@@ -137,7 +152,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
             }
         }
         "hx" | "mx" => {
-            let (Some(id), Some(page), through) = (number(), number(), number()) else { return invalid() };
+            let (Some(id), Some(here), through) = (number(), number(), number()) else { return invalid() };
             if let Err(refused) = app.limiter.check(admin, Action::Organize) {
                 return Ok(refused.message());
             }
@@ -147,7 +162,7 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
                 "That entry was already deleted."
             };
             let list = if kind == "hx" { List::History } else { List::Manual };
-            let (text, markup) = render(app, list, page as usize, anchor(through)).await?;
+            let (text, markup) = render(app, list, PageStart::At(here), anchor(through)).await?;
             edit_or_send(bot, at, chat, text, markup).await?;
             Ok(answer.into())
         }
@@ -160,8 +175,9 @@ fn anchor(through: Option<u64>) -> Option<DocId> {
     through.filter(|t| *t > 0)
 }
 
-/// One record in full, with Reorganize, Delete Entry and Back.
-fn details(app: &App, record: &Organized, page: usize, through: Option<DocId>) -> (String, InlineKeyboardMarkup) {
+/// One record in full, with Reorganize, Delete Entry and Back (to the page starting at
+/// `here`).
+fn details(app: &App, record: &Organized, here: DocId, through: Option<DocId>) -> (String, InlineKeyboardMarkup) {
     let t = through.unwrap_or(0);
     let e = &record.entry;
     let original = std::path::Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
@@ -175,8 +191,8 @@ fn details(app: &App, record: &Organized, page: usize, through: Option<DocId>) -
         ago(e.timestamp.as_deref(), SystemTime::now()),
     );
     let rows = vec![
-        vec![button("♻️ Reorganize", format!("hr:{}", record.id)), button("🗑 Delete Entry", format!("hx:{}:{page}:{t}", record.id))],
-        vec![button("⬅️ Back", format!("h:{page}:{t}"))],
+        vec![button("♻️ Reorganize", format!("hr:{}", record.id)), button("🗑 Delete Entry", format!("hx:{}:{here}:{t}", record.id))],
+        vec![button("⬅️ Back", format!("h:{here}:{t}"))],
     ];
     (text, keyboard(rows))
 }

@@ -38,12 +38,6 @@ pub enum Step {
     Episode,
 }
 
-impl Step {
-    pub fn wants_text(self) -> bool {
-        self != Step::Kind
-    }
-}
-
 /// The answers so far, and what to suggest for the rest (from the file name, or from the
 /// record when reorganizing).
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -183,12 +177,11 @@ impl Sessions {
         }
     }
 
-    /// Whether `admin` has a flow in `chat` waiting for a typed answer.
+    /// Whether `admin` has a flow in `chat` at one of its questions, so a typed text is an
+    /// answer (at the Movie/TV/Anime question the answer is to tap a button, and the flow
+    /// says so rather than the generic hint).
     pub fn wants_text(&self, admin: i64, chat: ChatId) -> bool {
-        self.lock()
-            .by_admin
-            .get(&admin)
-            .is_some_and(|s| s.chat == chat && matches!(s.flow, Flow::Name { step, .. } if step.wants_text()))
+        self.lock().by_admin.get(&admin).is_some_and(|s| s.chat == chat && matches!(s.flow, Flow::Name { .. }))
     }
 }
 
@@ -237,7 +230,7 @@ mod tests {
         assert!(!sessions.wants_text(1, CHAT));
         let draft = Draft::default();
         let nonce = sessions.begin(1, CHAT, Flow::Name { file: "/d/a.mkv".into(), draft: draft.clone(), step: Step::Kind });
-        assert!(!sessions.wants_text(1, CHAT));
+        assert!(sessions.wants_text(1, CHAT), "text at the Movie/TV question reaches the flow, which says to tap");
         sessions.update(1, nonce, Flow::Name { file: "/d/a.mkv".into(), draft, step: Step::Title });
         assert!(sessions.wants_text(1, CHAT));
         assert!(!sessions.wants_text(1, ChatId(-100)), "only answers in the flow's chat count");
