@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use teloxide::prelude::*;
 
 use crate::handlers::{App, TgBot};
+use crate::organize::SERVICE_REQUEST_TIMEOUT;
 use crate::{naming, report};
 
 /// Bytes free for an unprivileged user on the filesystem holding `path`.
@@ -82,10 +83,9 @@ async fn tmdb_line(app: &App) -> String {
     };
     let url = format!("{}/configuration", app.config.tmdb_api_url);
     let start = Instant::now();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build();
-    let answer = match client {
-        Ok(client) => client.get(&url).query(&[("api_key", key.expose())]).send().await,
-        Err(e) => return format!("❌ TMDb: cannot build an HTTP client ({e})"),
+    let answer = match app.organizer.services_http() {
+        Ok(client) => client.get(&url).timeout(SERVICE_REQUEST_TIMEOUT).query(&[("api_key", key.expose())]).send().await,
+        Err(e) => return format!("❌ TMDb: {e:#}"),
     };
     match answer {
         Ok(r) if r.status().is_success() => format!("✅ TMDb: reachable ({})", millis(start.elapsed())),
