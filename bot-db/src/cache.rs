@@ -30,7 +30,7 @@ pub(crate) enum Query {
     IsOrganized(String),
     OrganizedAt(String),
     History { filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize },
-    LastManual,
+    LastManual(Option<UserId>),
     Queue,
     ErrorCount,
 }
@@ -41,7 +41,7 @@ impl Query {
         match self {
             Query::HasUser(_) | Query::UserCount | Query::Users => TableId::Users,
             Query::GlobalStats | Query::UserStats(_) | Query::AllUserStats => TableId::Stats,
-            Query::Organized(_) | Query::IsOrganized(_) | Query::OrganizedAt(_) | Query::History { .. } | Query::LastManual => {
+            Query::Organized(_) | Query::IsOrganized(_) | Query::OrganizedAt(_) | Query::History { .. } | Query::LastManual(_) => {
                 TableId::Organized
             }
             Query::Queue => TableId::Queue,

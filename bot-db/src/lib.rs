@@ -398,7 +398,13 @@ impl Db {
 
     /// The most recent manual organize (for `/propagate`).
     pub async fn last_manual_organize(&self) -> Result<Option<Organized>> {
-        self.read(key!(Query::LastManual), records::last_manual).await
+        self.read(key!(Query::LastManual(None)), |t| records::last_manual(t, None)).await
+    }
+
+    /// The most recent manual organize by `user` (an admin's `/propagate` follows on from
+    /// their own organize, not another admin's).
+    pub async fn last_manual_organize_by(&self, user: UserId) -> Result<Option<Organized>> {
+        self.read(key!(Query::LastManual(Some(user))), |t| records::last_manual(t, Some(user))).await
     }
 
     pub async fn log_error(&self, entry: ErrorEntry) -> Result<DocId> {

@@ -420,12 +420,13 @@ pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<Do
     Page { items, page: newer_count.div_ceil(per_page), per_page, total, through, older, newer, newer_count }
 }
 
-pub(crate) fn last_manual(t: &Tables) -> Option<Organized> {
+/// The newest manual organize, by anyone (`by` None) or by one user.
+pub(crate) fn last_manual(t: &Tables, by: Option<UserId>) -> Option<Organized> {
     t.organized
         .docs
         .iter()
         .rev()
-        .find(|(_, d)| is_manual(d))
+        .find(|(_, d)| is_manual(d) && by.is_none_or(|user| scalar(&d.organized_by) == Some(user)))
         .map(|(id, d)| Organized { id: *id, entry: d.into() })
 }
 
@@ -572,7 +573,9 @@ mod tests {
         let manual = history_page(&t, HistoryFilter::Manual, None, PageStart::Number(0), 3);
         assert_eq!(manual.items.iter().map(|o| o.entry.path.as_str()).collect::<Vec<_>>(), ["6.mkv", "4.mkv", "2.mkv"]);
         assert_eq!(manual.total, 4);
-        assert_eq!(last_manual(&t).unwrap().entry.path, "6.mkv");
+        assert_eq!(last_manual(&t, None).unwrap().entry.path, "6.mkv");
+        assert_eq!(last_manual(&t, Some(1)).unwrap().entry.path, "6.mkv", "entry() files as user 1");
+        assert_eq!(last_manual(&t, Some(2)), None);
     }
 
     #[test]

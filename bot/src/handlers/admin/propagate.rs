@@ -15,7 +15,7 @@ use crate::organize::{FoundEpisode, ManualName};
 use crate::rate_limit::Action;
 
 pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::Result<()> {
-    let Some(last) = app.db.last_manual_organize().await? else {
+    let Some(last) = app.db.last_manual_organize_by(admin).await? else {
         return send(bot, chat, "Nothing to propagate: organize one episode by hand first (/organize).".into(), keyboard(Vec::new())).await;
     };
     let e = &last.entry;
