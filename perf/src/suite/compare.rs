@@ -240,10 +240,8 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
                 } else if ci.ratio > 1.0 {
                     format!("{name_b} is {:.2}× better (95% CI {:.2}–{:.2}×); {figures}.", ci.ratio, ci.ci95[0], ci.ci95[1])
                 } else {
-                    if let Some(pct) = fail_on_regression {
-                        if ci.ratio < 1.0 - pct / 100.0 {
-                            regressions.push(name.clone());
-                        }
+                    if fail_on_regression.is_some_and(|pct| worse_by_more_than(ci.ratio, lower, pct)) {
+                        regressions.push(name.clone());
                     }
                     format!(
                         "{name_b} is worse: {:.2}× of {name_a} (95% CI {:.2}–{:.2}); {figures}.",
@@ -270,6 +268,14 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
     write(&out.join("report.html"), &super::html::report(&json))?;
     write(&out.join("performance_test_summary.json"), &serde_json::to_string_pretty(&test_summary(&json, &a, &b)).unwrap_or_default())?;
     Ok(Comparison { json, regressions })
+}
+
+/// Whether b is worse than a by more than `pct` percent, given the ratio the report prints
+/// (above 1 is better for b). "Worse by 10%" is in the metric's own terms: a time 1.1× as
+/// long (ratio a/b below 1/1.1), or a throughput 0.9× as high (ratio b/a below 0.9).
+fn worse_by_more_than(ratio: f64, lower_is_better: bool, pct: f64) -> bool {
+    let limit = if lower_is_better { 1.0 / (1.0 + pct / 100.0) } else { 1.0 - pct / 100.0 };
+    ratio < limit
 }
 
 fn anyhow_same_names(a: &str, b: &str) -> Result<(), SuiteError> {
@@ -406,6 +412,39 @@ mod tests {
         assert_eq!(rounds(&m), vec![vec![1.0, 2.0, 3.0]], "sizes that do not add up are ignored");
         m["components"]["round_sizes"] = json!([1, 2]);
         assert_eq!(rounds(&m), vec![vec![1.0], vec![2.0, 3.0]]);
+    }
+
+    #[test]
+    fn a_regression_is_measured_in_the_metrics_own_terms() {
+        // A time 1.08× as long is within 10%; 1.12× is beyond it.
+        assert!(!worse_by_more_than(1.0 / 1.08, true, 10.0));
+        assert!(worse_by_more_than(1.0 / 1.12, true, 10.0));
+        // A throughput 0.92× as high is within 10%; 0.88× is beyond it.
+        assert!(!worse_by_more_than(0.92, false, 10.0));
+        assert!(worse_by_more_than(0.88, false, 10.0));
+        assert!(!worse_by_more_than(1.5, true, 0.0), "better is never a regression");
+    }
+
+    #[test]
+    fn fail_on_regression_flags_only_significant_slowdowns_beyond_the_threshold() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, out) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("out"));
+        let base: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i % 5) / 10.0).collect();
+        let scaled = |k: f64| base.iter().map(|x| x * k).collect::<Vec<_>>();
+        results(&a, "baseline", vec![
+            metric("command_help", "s", true, &base),
+            metric("command_stats", "s", true, &base),
+            metric("download_throughput", "B/s", false, &base),
+        ]);
+        results(&b, "optimized", vec![
+            metric("command_help", "s", true, &scaled(1.05)),  // significant, within 10%
+            metric("command_stats", "s", true, &scaled(1.20)), // significant, beyond 10%
+            metric("download_throughput", "B/s", false, &scaled(0.85)),
+        ]);
+        let c = compare(&a, &b, &out, Some(10.0)).unwrap();
+        assert_eq!(c.json["metrics"][0]["significant"], true, "{}", c.json["metrics"][0]);
+        assert_eq!(c.regressions, ["command_stats", "download_throughput"]);
+        assert!(compare(&a, &b, &out, None).unwrap().regressions.is_empty(), "no threshold, no verdict");
     }
 
     #[test]
