@@ -208,6 +208,97 @@ async fn an_episode_by_hand_then_the_rest_of_the_season_by_propagate() {
 }
 
 #[tokio::test]
+async fn a_long_list_pages_then_an_anime_episode_and_a_skip() {
+    let bot = Bot::start(&[]).await;
+    // Nine films and one anime episode: more than one page of eight. Sorted by name, the
+    // anime episode comes last, on page 2.
+    for i in 1..=9 {
+        put(&bot, "Downloads", &format!("Film.{i}.2001.mkv"));
+    }
+    let anime = put(&bot, "Downloads", "Show.Of.Spirits.E07.1080p.mkv");
+    let admin = Admin::of(&bot, ADMIN);
+
+    let page1 = admin.say("/organize").await;
+    assert!(page1.text.starts_with("📂 10 file(s) to organize (page 1 of 2)"), "{}", page1.text);
+    assert!(page1.has_button("Film.8.2001.mkv") && !page1.has_button("Film.9.2001.mkv"), "{:?}", page1.buttons());
+    assert!(page1.has_button("Next ➡️") && !page1.has_button("⬅️ Prev"), "{:?}", page1.buttons());
+    let page2 = admin.tap_then("Next ➡️").await;
+    assert_eq!(page2.message_id, page1.message_id, "the list turns its page in place");
+    assert!(page2.text.contains("(page 2 of 2)") && page2.has_button("⬅️ Prev") && !page2.has_button("Next ➡️"), "{}", page2.text);
+    assert!(page2.has_button("Film.9.2001.mkv") && page2.has_button("Show.Of.Spirits.E07.1080p.mkv"), "{:?}", page2.buttons());
+
+    admin.tap_then("Show.Of.Spirits.E07.1080p.mkv").await;
+    let title = admin.tap_then("Anime").await;
+    assert!(title.text.starts_with("Title?"), "{}", title.text);
+    admin.say("Spirit Show").await;
+    let episode = admin.say("2").await; // season 2
+    assert!(episode.text.starts_with("Episode number?") && episode.has_button("✅ 7"), "the parsed episode is suggested: {} {:?}", episode.text, episode.buttons());
+    let wrong = admin.say("0").await;
+    assert!(wrong.text.starts_with("\"0\" is not an episode number"), "{}", wrong.text);
+    let done = admin.tap_then("✅ 7").await;
+    let expected = "Anime/Spirit Show/Season 02/Spirit Show - S02E07 [1080p].mkv";
+    assert_eq!(done.text.lines().next().unwrap(), format!("✅ Filed Show.Of.Spirits.E07.1080p.mkv as {expected}"), "{}", done.text);
+    assert_file(&library(&bot).join(expected), &anime);
+
+    // Skip: the file stays where it is, unrecorded, and is offered again.
+    let list = admin.say("/organize").await;
+    assert!(list.text.starts_with("📂 9 file(s) to organize"), "{}", list.text);
+    admin.tap_then("Film.1.2001.mkv").await;
+    let skipped = admin.tap("Skip");
+    assert_eq!(admin.answer(&skipped).await, "Skipped");
+    let said = admin.next_where("the skip's message", |m| m.text.starts_with("Skipped")).await;
+    assert_eq!(said.text, "Skipped Film.1.2001.mkv: it stays where it is. Send /organize for the list.");
+    assert!(library(&bot).join("Downloads/Film.1.2001.mkv").exists());
+    assert!(admin.say("/organize").await.text.starts_with("📂 9 file(s) to organize"));
+
+    bot.signal(libc::SIGTERM);
+    let (status, log, _telegram, dir) = bot.exit().await;
+    assert!(status.success(), "{log}");
+    let records = organized_records(dir.path());
+    assert_eq!(records.len(), 1, "only the anime episode is recorded: {records:?}");
+    let r = &records[0];
+    assert_eq!((r["category"].as_str(), r["season"].as_i64(), r["episode"].as_i64()), (Some("anime"), Some(2), Some(7)), "{r}");
+}
+
+#[tokio::test]
+async fn propagate_left_by_cancel_or_by_silence_keeps_what_it_filed() {
+    let bot = Bot::start(&[("ORGANIZE_TIMEOUT", "2")]).await;
+    let episodes: Vec<Vec<u8>> = (1..=4).map(|e| put(&bot, "Downloads", &format!("Night.Watch.S02E0{e}.mkv"))).collect();
+    let admin = Admin::of(&bot, ADMIN);
+    admin.say("/organize").await;
+    admin.tap_then("Night.Watch.S02E01.mkv").await;
+    admin.tap_then("TV").await;
+    admin.say("Night Watch").await;
+    admin.say("2").await;
+    let done = admin.say("1").await;
+    assert!(done.text.starts_with("✅ Filed Night.Watch.S02E01.mkv"), "{}", done.text);
+    let show = library(&bot).join("TV/Night Watch/Season 02");
+
+    // Yes to episode 2, then /cancel: episode 2 stays filed, the rest stay put.
+    admin.say("/propagate").await;
+    let ask = admin.tap_then("Yes").await;
+    assert!(ask.text.ends_with("File Night.Watch.S02E03.mkv as episode 3?"), "{}", ask.text);
+    let left = admin.say("/cancel").await;
+    assert_eq!(left.text, "Left /propagate of Night Watch season 2: 1 filed, 0 skipped; the other 2 stay in Downloads.");
+    let stale = admin.tap("Yes");
+    assert!(admin.answer(&stale).await.starts_with("This belongs to a flow that has ended"));
+    assert_file(&show.join("Night Watch - S02E02.mkv"), &episodes[1]);
+    assert_file(&library(&bot).join("Downloads/Night.Watch.S02E03.mkv"), &episodes[2]);
+
+    // /propagate again goes on after the newest episode filed by hand (2, by the Yes).
+    // Then silence past the timeout: a late Yes files nothing.
+    let ask = admin.say("/propagate").await;
+    assert_eq!(ask.text, "📺 Night Watch season 2: 2 more found.\nFile Night.Watch.S02E03.mkv as episode 3?");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let late = admin.tap("Yes");
+    assert_eq!(admin.answer(&late).await, "This flow expired after 2s without an answer; nothing more was moved. Send /organize or /propagate to start again.");
+    assert_file(&library(&bot).join("Downloads/Night.Watch.S02E03.mkv"), &episodes[2]);
+    assert_file(&library(&bot).join("Downloads/Night.Watch.S02E04.mkv"), &episodes[3]);
+    assert!(!show.join("Night Watch - S02E03.mkv").exists());
+    assert!(!bot.log().contains("panicked"), "{}", bot.log());
+}
+
+#[tokio::test]
 async fn a_file_the_bot_put_in_other_is_refiled_by_hand_and_its_record_replaced() {
     let bot = Bot::start(&[]).await;
     let sender = bot.telegram.user(USER);

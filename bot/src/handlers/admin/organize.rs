@@ -59,10 +59,15 @@ fn pick_label(app: &App, file: &Path) -> String {
 
 /// `/cancel`.
 pub fn cancel(app: &App, admin: i64) -> String {
-    if app.flows.end(admin) {
-        "Left the organize flow; nothing was moved.".to_owned()
-    } else {
-        "There is nothing to cancel.".to_owned()
+    match app.flows.end(admin) {
+        None => "There is nothing to cancel.".to_owned(),
+        Some(Flow::Propagate { template, pending, filed, skipped }) => format!(
+            "Left /propagate of {} season {}: {filed} filed, {skipped} skipped; the other {} stay in Downloads.",
+            template.title,
+            template.season.unwrap_or(1),
+            pending.len()
+        ),
+        Some(_) => "Left the organize flow; nothing was moved.".to_owned(),
     }
 }
 
@@ -200,7 +205,7 @@ pub async fn answered(bot: &TgBot, msg: &Message, app: &App, admin: i64) -> anyh
             }
             Err(problem) => retry(problem).await,
         },
-        Step::Episode => match valid_number(&text, "episode", 0, 9999) {
+        Step::Episode => match valid_number(&text, "episode", 1, 9999) {
             Ok(episode) => {
                 draft.episode = Some(episode);
                 finish(bot, chat, app, admin, nonce, &file, draft).await
@@ -347,11 +352,17 @@ fn valid_year(text: &str) -> Result<Option<u16>, String> {
     }
 }
 
+/// A season (season 0 holds the specials) or an episode (from 1). One letter in front is
+/// allowed, as people write them: `S02`, `e7`.
 fn valid_number(text: &str, what: &str, min: u32, max: u32) -> Result<u32, String> {
-    let digits = text.trim_start_matches(['S', 's', 'E', 'e']);
+    let letter = if what == "season" { 's' } else { 'e' };
+    let digits = text.strip_prefix([letter, letter.to_ascii_uppercase()]).unwrap_or(text);
     match digits.parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("{:?} is not a {what} number: type a whole number from {min} to {max}.", short(text, 40))),
+        _ => {
+            let a = if what == "episode" { "an" } else { "a" };
+            Err(format!("{:?} is not {a} {what} number: type a whole number from {min} to {max}.", short(text, 40)))
+        }
     }
 }
 
@@ -371,9 +382,13 @@ mod tests {
             assert!(valid_year(bad).is_err(), "{bad}");
         }
         assert_eq!(valid_number("S02", "season", 0, 999), Ok(2));
-        assert_eq!(valid_number("12", "episode", 0, 9999), Ok(12));
-        for bad in ["-1", "two", "1000", ""] {
+        assert_eq!(valid_number("12", "episode", 1, 9999), Ok(12));
+        assert_eq!(valid_number("e7", "episode", 1, 9999), Ok(7));
+        for bad in ["-1", "two", "1000", "", "SE3", "SS3", "E3", "S"] {
             assert!(valid_number(bad, "season", 0, 999).is_err(), "{bad}");
+        }
+        for bad in ["0", "S3", "EE3"] {
+            assert!(valid_number(bad, "episode", 1, 9999).is_err(), "{bad}");
         }
     }
 }

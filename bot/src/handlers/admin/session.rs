@@ -165,8 +165,9 @@ impl Sessions {
     }
 
     /// Ends `admin`'s flow; true if there was one (expired or not).
-    pub fn end(&self, admin: i64) -> bool {
-        self.lock().by_admin.remove(&admin).is_some()
+    /// Ends `admin`'s flow; returns it, if there was one.
+    pub fn end(&self, admin: i64) -> Option<Flow> {
+        self.lock().by_admin.remove(&admin).map(|s| s.flow)
     }
 
     /// Ends flow `nonce`, if it is still `admin`'s current one (not a newer flow).
@@ -208,8 +209,8 @@ mod tests {
         assert_eq!(sessions.current(1, None).unwrap().flow, pick(), "a stale nonce changes nothing");
         sessions.end_if(1, first);
         assert!(sessions.current(1, Some(second)).is_ok(), "ending a replaced flow leaves the new one");
-        assert!(sessions.end(1));
-        assert!(!sessions.end(1));
+        assert!(sessions.end(1).is_some());
+        assert!(sessions.end(1).is_none());
     }
 
     #[test]
