@@ -296,7 +296,24 @@ impl Db {
     }
 
     /// Adds a user; false if they were known already.
+    /// Records `id` as a user; true if it is new. The bot calls it for every command.
     pub async fn add_user(&self, id: UserId) -> Result<bool> {
+        // With the cache, a user already known is answered from it, and the write (which
+        // in the file form parses the whole file to find the user there) is skipped.
+        #[cfg(feature = "cache")]
+        if let Some(cache) = &self.inner.cache {
+            self.check_open()?;
+            let key = Query::HasUser(id);
+            if cache.get::<bool>(&key, &self.inner.generations) == Some(true) {
+                return Ok(false);
+            }
+            // Taken before the write reads: if the write adds the user it bumps the
+            // generation, and this answer is simply a miss next time.
+            let generation = self.inner.generations.get(key.table());
+            let added = self.write(|t, ch| records::add_user(t, id, ch)).await?;
+            cache.put(key, generation, true);
+            return Ok(added);
+        }
         self.write(|t, ch| records::add_user(t, id, ch)).await
     }
 
