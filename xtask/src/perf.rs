@@ -114,16 +114,20 @@ fn measure(sh: &Shell, variants: &[Variant], args: &RunArgs) -> anyhow::Result<(
     }
     let rounds = args.rounds();
     let quick: Option<&str> = args.quick.then_some("--quick");
-    let (runs, started) = (rounds * variants.len(), Instant::now());
+    let runs = rounds * variants.len();
+    // Each variant's own run times: the baseline's rounds take about three times the
+    // optimized build's, so one average over both would misjudge the time left.
+    let mut took: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut done = 0;
     for round in 1..=rounds {
-        for v in variants {
+        for (i, v) in variants.iter().enumerate() {
             if done > 0 {
                 // Plain lines, not a redrawn bar: the output is often a CI log.
-                let left = started.elapsed() / done as u32 * (runs - done) as u32;
-                eprintln!("=== progress: {done} of {runs} suite runs done, about {}s left", left.as_secs());
+                let left = time_left(&took, round, i, rounds);
+                eprintln!("=== progress: {done} of {runs} suite runs done, about {left:.0}s left");
             }
             done += 1;
+            let started = Instant::now();
             let _s = Section::new(format!("round {round} of {rounds}: {}", v.name));
             let (name, out) = (&v.name, format!("target/perf/{}/rounds/{round}", v.name));
             let features = v.features.join(",");
@@ -131,6 +135,7 @@ fn measure(sh: &Shell, variants: &[Variant], args: &RunArgs) -> anyhow::Result<(
             cmd!(sh, "target/perf/{name}/perf-suite --bot target/perf/{name}/bot --bot-features {features} --variant {name} --out {out} {quick...}")
                 .run()
                 .with_context(|| format!("the perf suite failed on {name} (round {round})"))?;
+            took[i].push(started.elapsed().as_secs_f64());
         }
     }
     for v in variants {
@@ -142,6 +147,24 @@ fn measure(sh: &Shell, variants: &[Variant], args: &RunArgs) -> anyhow::Result<(
             .with_context(|| format!("merging the rounds of {name}"))?;
     }
     Ok(())
+}
+
+/// Seconds left before variant `next` starts round `round` of `rounds`: each run still to
+/// come is estimated from its own variant's runs so far, or from all runs so far when its
+/// variant has not run yet.
+fn time_left(took: &[Vec<f64>], round: usize, next: usize, rounds: usize) -> f64 {
+    let all: Vec<f64> = took.iter().flatten().copied().collect();
+    let mean = |xs: &[f64]| if xs.is_empty() { None } else { Some(xs.iter().sum::<f64>() / xs.len() as f64) };
+    let overall = mean(&all).unwrap_or(0.0);
+    let mut left = 0.0;
+    for (i, runs) in took.iter().enumerate() {
+        // Runs of variant i still to come: the rest of this round (if it is not past
+        // i yet), then every later round.
+        let this_round = usize::from(i >= next);
+        let remaining = this_round + (rounds - round);
+        left += remaining as f64 * mean(runs).unwrap_or(overall);
+    }
+    left
 }
 
 /// Builds the bot and the suite with `v`'s features and copies both binaries to
@@ -160,4 +183,24 @@ fn build(sh: &Shell, v: &Variant) -> anyhow::Result<()> {
         sh.copy_file(format!("{target_dir}/release/{bin}"), format!("{out}/{bin}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_left;
+
+    #[test]
+    fn time_left_counts_each_variant_at_its_own_pace() {
+        // Three rounds of a slow and a fast variant; after round 1 of both, two rounds of
+        // each are left: 2 × 300 + 2 × 90.
+        let took = vec![vec![300.0], vec![90.0]];
+        assert_eq!(time_left(&took, 2, 0, 3), 780.0);
+        // After the slow one's first run only: the fast one (not run yet) is guessed at
+        // the average so far, once this round and twice later; the slow one twice.
+        let took = vec![vec![300.0], vec![]];
+        assert_eq!(time_left(&took, 1, 1, 3), 300.0 * 3.0 + 300.0 * 2.0);
+        // Before the last run: only the fast one's.
+        let took = vec![vec![300.0, 310.0, 290.0], vec![90.0, 80.0]];
+        assert_eq!(time_left(&took, 3, 1, 3), 85.0);
+    }
 }
