@@ -295,7 +295,6 @@ impl Db {
         }
     }
 
-    /// Adds a user; false if they were known already.
     /// Records `id` as a user; true if it is new. The bot calls it for every command.
     pub async fn add_user(&self, id: UserId) -> Result<bool> {
         // With the cache, a user already known is answered from it, and the write (which

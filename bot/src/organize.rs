@@ -387,10 +387,9 @@ pub(crate) async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     match renamed {
         Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-            let partial = cross_device_partial(to).await?;
+            let (partial, mut target) = cross_device_partial(to).await?;
             let copied = async {
                 let mut source = tokio::fs::File::open(from).await?;
-                let mut target = tokio::fs::OpenOptions::new().write(true).open(&partial).await?;
                 tokio::io::copy(&mut source, &mut target).await?;
                 target.sync_all().await
             };
@@ -412,15 +411,15 @@ pub(crate) async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
-/// A new, empty, hidden file beside `to` for a copy across filesystems: created with
-/// `create_new`, so it is never someone else's file and two moves to one name never share
-/// it (a name in use gets the next number).
-async fn cross_device_partial(to: &Path) -> io::Result<PathBuf> {
+/// A new, empty, hidden file beside `to` for a copy across filesystems, opened for writing:
+/// created with `create_new`, so it is never someone else's file and two moves to one name
+/// never share it (a name in use gets the next number).
+async fn cross_device_partial(to: &Path) -> io::Result<(PathBuf, tokio::fs::File)> {
     let folder = to.parent().unwrap_or(Path::new("."));
     for n in 0..1_000 {
         let candidate = folder.join(format!(".moving-{}-{n}", std::process::id()));
         match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&candidate).await {
-            Ok(_) => return Ok(candidate),
+            Ok(file) => return Ok((candidate, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
@@ -467,6 +466,30 @@ mod tests {
         let c = dir.path().join("c.mkv");
         rename_no_replace(&a, &c).unwrap();
         assert!(!a.exists() && std::fs::read_to_string(&c).unwrap() == "a");
+    }
+
+    #[tokio::test]
+    async fn a_move_across_filesystems_copies_then_removes_and_leaves_no_temporary() {
+        use std::os::unix::fs::MetadataExt;
+        // /dev/shm is a tmpfs, so a move from there into the temporary folder is the
+        // EXDEV path; on a machine where it is not another filesystem there is nothing to
+        // test, and the test says so instead of passing quietly.
+        let (from_dir, to_dir) = (tempfile::tempdir_in("/dev/shm").unwrap(), tempfile::tempdir().unwrap());
+        let (dev_from, dev_to) = (from_dir.path().metadata().unwrap().dev(), to_dir.path().metadata().unwrap().dev());
+        assert_ne!(dev_from, dev_to, "/dev/shm and {} are one filesystem here: the cross-device move is not exercised", to_dir.path().display());
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let (from, to) = (from_dir.path().join("Film.2010.mkv"), to_dir.path().join("Film (2010).mkv"));
+        std::fs::write(&from, &bytes).unwrap();
+        move_file(&from, &to).await.unwrap();
+        assert_eq!(std::fs::read(&to).unwrap(), bytes);
+        assert!(!from.exists(), "the source is removed after the copy");
+        let left: Vec<_> = std::fs::read_dir(to_dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, [std::ffi::OsString::from("Film (2010).mkv")], "no .moving-* temporary is left");
+        // A second move to the same name is refused, and the source is kept.
+        std::fs::write(&from, b"other").unwrap();
+        assert_eq!(move_file(&from, &to).await.unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!((std::fs::read(&from).unwrap(), std::fs::read(&to).unwrap()), (b"other".to_vec(), bytes));
+        assert_eq!(std::fs::read_dir(to_dir.path()).unwrap().count(), 1, "the refused copy's temporary is removed too");
     }
 
     #[tokio::test]

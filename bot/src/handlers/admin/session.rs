@@ -164,8 +164,7 @@ impl Sessions {
         }
     }
 
-    /// Ends `admin`'s flow; true if there was one (expired or not).
-    /// Ends `admin`'s flow; returns it, if there was one.
+    /// Ends `admin`'s flow (expired or not); returns it, if there was one.
     pub fn end(&self, admin: i64) -> Option<Flow> {
         self.lock().by_admin.remove(&admin).map(|s| s.flow)
     }
