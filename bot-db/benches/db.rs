@@ -10,8 +10,9 @@
 //!
 //! After criterion, two figures it cannot give: the p50/p99 of single durable writes
 //! (1,000 of them, at 10,000 rows), and the time and resident memory it takes to open a
-//! 100,000-row file, measured in a fresh child process so the allocator's history does not
-//! blur the figure.
+//! 100,000-row file and answer its first history page (the `batch` form reads the
+//! history's documents then), measured in a fresh child process so the allocator's
+//! history does not blur the figure.
 //!
 //! Run: `cargo bench -p bot-db --features cache,batch` (add `-- --quick` for a fast look).
 
@@ -187,23 +188,32 @@ fn rss_kib() -> u64 {
 const OPEN_CHILD: &str = "BOT_DB_BENCH_OPEN";
 
 /// In a fresh child: open the database at `$BOT_DB_BENCH_OPEN` in the form named by the
-/// first argument, print the time and the resident memory it added.
+/// first argument, then ask for the first history page; print the times and the resident
+/// memory before, after the open and after the query. The `batch` form reads the history's
+/// documents at that first query, so the open alone would not show its whole cost.
 fn open_child(path: &str) {
     let options = if std::env::args().any(|a| a == "baseline") { Options::baseline() } else { Options::from_features() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let before = rss_kib();
     let start = Instant::now();
     let db = rt.block_on(Db::open_with(path, options)).unwrap();
-    let elapsed = start.elapsed();
-    let after = rss_kib();
-    println!("{} {} {}", elapsed.as_secs_f64(), before, after);
+    let opened = start.elapsed();
+    let after_open = rss_kib();
+    let start = Instant::now();
+    rt.block_on(db.history_page(0, 5)).unwrap();
+    let queried = start.elapsed();
+    let after_query = rss_kib();
+    println!("{} {} {} {} {}", opened.as_secs_f64(), queried.as_secs_f64(), before, after_open, after_query);
     std::mem::forget(db); // leave the file as it is; the process ends now
 }
 
 fn open_cost(template: &Path) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
     for options in modes() {
-        let mut times = Vec::new();
-        let mut rss = Vec::new();
+        let (mut open, mut query, mut rss_open, mut rss_query) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..5 {
             let fx = fresh_copy(template);
             let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -213,19 +223,20 @@ fn open_cost(template: &Path) {
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
             let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-            let [secs, before, after] = fields[..] else { panic!("open child printed {text:?}") };
-            times.push(secs);
-            rss.push((after - before) / 1024.0);
+            let [opened, queried, before, after_open, after_query] = fields[..] else { panic!("open child printed {text:?}") };
+            open.push(opened * 1e3);
+            query.push(queried * 1e3);
+            rss_open.push((after_open - before) / 1024.0);
+            rss_query.push((after_query - before) / 1024.0);
         }
-        times.sort_by(f64::total_cmp);
-        rss.sort_by(f64::total_cmp);
+        let (o, o_min, o_max) = median(open);
+        let (q, q_min, q_max) = median(query);
         println!(
-            "open 100000 rows, {:<11}: median {:.1} ms (min {:.1}, max {:.1}), resident memory added: median {:.1} MiB (n=5)",
+            "open 100000 rows, {:<11}: median {o:.1} ms (min {o_min:.1}, max {o_max:.1}), then the first history page {q:.1} ms ({q_min:.1}–{q_max:.1}); \
+             resident memory added: {:.1} MiB after the open, {:.1} MiB after the page (medians, n=5)",
             options.name(),
-            times[2] * 1e3,
-            times[0] * 1e3,
-            times[4] * 1e3,
-            rss[2]
+            median(rss_open).0,
+            median(rss_query).0,
         );
     }
 }

@@ -15,6 +15,9 @@
 //! with the snapshot and empties the journal. `close` does the same and removes the
 //! journal, so a closed database is one plain TinyDB file again.
 //!
+//! The history is opened unread (see `format::History`): `Db`'s history operations call
+//! [`Batch::read_history`] first, which parses it once on the blocking pool.
+//!
 //! After a failed commit the tables in memory hold changes the disk does not: every waiter
 //! of that group gets the error, and so does every later call, until the database is
 //! reopened (redb's `PreviousIo`).
@@ -54,6 +57,10 @@ pub(crate) struct Batch {
     /// Set with `Memory::poisoned`, so that reads answered by the cache, which never
     /// take the state lock, refuse too.
     is_poisoned: AtomicBool,
+    /// Whether the journal's folder entry is durable. The open creates the journal but
+    /// leaves that fsync to the first commit, off start-up; no write is acknowledged
+    /// before it.
+    journal_entry_durable: AtomicBool,
 }
 
 struct Memory {
@@ -85,6 +92,7 @@ impl Batch {
             committer: Mutex::new(None),
             journal_limit,
             is_poisoned: AtomicBool::new(false),
+            journal_entry_durable: AtomicBool::new(false),
         });
         let handle = tokio::spawn(Arc::clone(&batch).commit_loop(journal));
         *batch.committer.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle);
@@ -99,6 +107,31 @@ impl Batch {
     pub fn check(&self) -> Result<()> {
         if self.is_poisoned.load(Ordering::Acquire) {
             return self.read(|_| ());
+        }
+        Ok(())
+    }
+
+    /// Whether the history is still the file's text (see [`Batch::read_history`]).
+    pub fn history_unread(&self) -> bool {
+        self.state.read().unwrap_or_else(PoisonError::into_inner).tables.unread_history().is_some()
+    }
+
+    /// Reads the history's documents if the open left them unread. Blocking (a large
+    /// history takes a while): call it on the blocking pool. The text is parsed under the
+    /// read lock, so other tables can still be read meanwhile; the result is put in
+    /// under the write lock.
+    pub fn read_history(&self) -> Result<()> {
+        let history = {
+            let memory = self.state.read().unwrap_or_else(PoisonError::into_inner);
+            let Some(unread) = memory.tables.unread_history() else {
+                return Ok(());
+            };
+            disk::read_history(&self.path, unread)?
+        };
+        let mut memory = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        // Another caller may have read it meanwhile, to the same documents.
+        if memory.tables.unread_history().is_some() {
+            memory.tables.set_history(history);
         }
         Ok(())
     }
@@ -238,7 +271,12 @@ impl Batch {
             return Ok(());
         }
         journal.write_all(bytes)?;
-        journal.sync_data()
+        journal.sync_data()?;
+        if !self.journal_entry_durable.load(Ordering::Acquire) {
+            disk::sync_folder(&self.path).map_err(into_io)?;
+            self.journal_entry_durable.store(true, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// Folds the journal into `db.json`; returns the new database's size. When `remove`,

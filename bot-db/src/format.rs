@@ -480,11 +480,57 @@ impl TableId {
 pub struct Tables {
     pub users: Table<UserDoc>,
     pub stats: Table<StatsDoc>,
-    pub organized: Table<OrganizedDoc>,
+    /// The history; reach it through [`Tables::history`] and [`Tables::history_mut`].
+    organized: History,
     pub error_log: Table<ErrorDoc>,
     pub queue: Table<QueueDoc>,
     /// Tables this crate does not know (TinyDB's `_default`, say), kept as they are.
     pub other: Map<String, Value>,
+}
+
+/// The `organized` table, the largest by far: read into documents, or still the file's
+/// text. The `batch` form opens with the text (its syntax checked) and reads the
+/// documents on first use, so start-up does not pay for a history it may not need.
+#[derive(Clone, Debug)]
+enum History {
+    Read(Table<OrganizedDoc>),
+    Unread(UnreadHistory),
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History::Read(Table::default())
+    }
+}
+
+impl PartialEq for History {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (History::Read(a), History::Read(b)) => a == b,
+            (History::Unread(a), History::Unread(b)) => a.json() == b.json(),
+            _ => false,
+        }
+    }
+}
+
+/// The history's JSON as the file held it, and where in the file it began (1-based line
+/// and 0-based byte column), so that an error found when it is read names the file's line.
+/// It keeps the whole file's text rather than a copy of the history's part: at start-up a
+/// second allocation of that size, and its page faults, cost a tenth of the open.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "batch"), allow(dead_code))] // only the batch form leaves it unread
+pub struct UnreadHistory {
+    file: std::sync::Arc<str>,
+    range: std::ops::Range<usize>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl UnreadHistory {
+    /// The history's JSON text (its syntax was checked at open).
+    pub fn json(&self) -> &str {
+        &self.file[self.range.clone()]
+    }
 }
 
 /// Runs `$body` with `$table` bound to the typed table that `$id` names.
@@ -500,7 +546,7 @@ macro_rules! with_table {
                 $body
             }
             TableId::Organized => {
-                let $table = &mut $tables.organized;
+                let $table = $tables.history_mut();
                 $body
             }
             TableId::ErrorLog => {
@@ -516,6 +562,40 @@ macro_rules! with_table {
 }
 
 impl Tables {
+    /// The history's documents.
+    ///
+    /// # Panics
+    /// If the history is still unread: every caller reads it first (`Db`'s history
+    /// operations do), so this is a bug in bot-db, not something a file can cause.
+    pub fn history(&self) -> &Table<OrganizedDoc> {
+        match &self.organized {
+            History::Read(table) => table,
+            History::Unread(_) => panic!("bot-db bug: the history was used before it was read"),
+        }
+    }
+
+    /// The history's documents, to change. Panics like [`Tables::history`].
+    pub fn history_mut(&mut self) -> &mut Table<OrganizedDoc> {
+        match &mut self.organized {
+            History::Read(table) => table,
+            History::Unread(_) => panic!("bot-db bug: the history was used before it was read"),
+        }
+    }
+
+    /// The history's text, if it has not been read into documents yet.
+    #[cfg_attr(not(feature = "batch"), allow(dead_code))] // only the batch form leaves it unread
+    pub fn unread_history(&self) -> Option<&UnreadHistory> {
+        match &self.organized {
+            History::Unread(unread) => Some(unread),
+            History::Read(_) => None,
+        }
+    }
+
+    #[cfg_attr(not(feature = "batch"), allow(dead_code))]
+    pub fn set_history(&mut self, table: Table<OrganizedDoc>) {
+        self.organized = History::Read(table);
+    }
+
     /// Writes document `id` of `table` as JSON (`null` when it does not exist).
     #[cfg_attr(not(feature = "batch"), allow(dead_code))] // only the batch mode writes journals
     pub fn write_doc_json(&mut self, table: TableId, id: DocId, out: &mut Vec<u8>) {
@@ -544,31 +624,66 @@ impl Tables {
 
 impl<'de> Deserialize<'de> for Tables {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct TablesVisitor;
-        impl<'de> Visitor<'de> for TablesVisitor {
-            type Value = Tables;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object of tables")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tables, A::Error> {
-                let mut t = Tables::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match TableId::from_name(&key) {
-                        Some(TableId::Users) => t.users = map.next_value()?,
-                        Some(TableId::Stats) => t.stats = map.next_value()?,
-                        Some(TableId::Organized) => t.organized = map.next_value()?,
-                        Some(TableId::ErrorLog) => t.error_log = map.next_value()?,
-                        Some(TableId::Queue) => t.queue = map.next_value()?,
-                        None => {
-                            t.other.insert(key, map.next_value()?);
-                        }
+        d.deserialize_map(TablesVisitor { history_of: None })
+    }
+}
+
+/// Reads a database with its history left unread: the history's syntax is checked, and
+/// its documents are read on first use from the file's text, which it keeps.
+pub fn parse_with_unread_history(file: String) -> serde_json::Result<Tables> {
+    let file: std::sync::Arc<str> = file.into();
+    let mut de = serde_json::Deserializer::from_str(&file);
+    let mut tables = de.deserialize_map(TablesVisitor { history_of: Some(&file) })?;
+    de.end()?;
+    if let History::Unread(unread) = &mut tables.organized {
+        unread.file = std::sync::Arc::clone(&file);
+    }
+    Ok(tables)
+}
+
+struct TablesVisitor<'a> {
+    /// With the file's text: keep the history unread.
+    history_of: Option<&'a str>,
+}
+
+impl<'de> Visitor<'de> for TablesVisitor<'de> {
+    type Value = Tables;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object of tables")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tables, A::Error> {
+        let mut t = Tables::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match TableId::from_name(&key) {
+                Some(TableId::Users) => t.users = map.next_value()?,
+                Some(TableId::Stats) => t.stats = map.next_value()?,
+                Some(TableId::Organized) => {
+                    t.organized = match self.history_of {
+                        None => History::Read(map.next_value()?),
+                        Some(file) => History::Unread(unread(file, map.next_value()?)),
                     }
                 }
-                Ok(t)
+                Some(TableId::ErrorLog) => t.error_log = map.next_value()?,
+                Some(TableId::Queue) => t.queue = map.next_value()?,
+                None => {
+                    t.other.insert(key, map.next_value()?);
+                }
             }
         }
-        d.deserialize_map(TablesVisitor)
+        Ok(t)
     }
+}
+
+/// Where a history borrowed from `file` lies in it. The file's text is attached after the
+/// parse, which borrows it.
+fn unread(file: &str, json: &serde_json::value::RawValue) -> UnreadHistory {
+    let text = json.get();
+    // The deserializer borrows from `file`, so `text` lies inside it.
+    let start = (text.as_ptr() as usize).saturating_sub(file.as_ptr() as usize).min(file.len());
+    let before = &file.as_bytes()[..start];
+    let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+    let column = start - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    UnreadHistory { file: "".into(), range: start..start + text.len(), line, column }
 }
 
 impl Serialize for Tables {
@@ -583,8 +698,16 @@ impl Serialize for Tables {
         if self.stats.should_write() {
             m.serialize_entry("stats", &self.stats)?;
         }
-        if self.organized.should_write() {
-            m.serialize_entry("organized", &self.organized)?;
+        match &self.organized {
+            History::Read(table) if table.should_write() => m.serialize_entry("organized", table)?,
+            History::Read(_) => {}
+            // Unread, it is written back as the file had it.
+            History::Unread(unread) => {
+                // Checked at open, so this scan cannot fail; it only hands serde the text.
+                let raw: &serde_json::value::RawValue =
+                    serde_json::from_str(unread.json()).map_err(serde::ser::Error::custom)?;
+                m.serialize_entry("organized", raw)?
+            }
         }
         if self.error_log.should_write() {
             m.serialize_entry("error_log", &self.error_log)?;
@@ -614,7 +737,7 @@ mod tests {
             "4": {"path": "d.mkv"}}}"#;
         assert_eq!(round_trip(json), serde_json::from_str::<Value>(json).unwrap());
         let t: Tables = serde_json::from_str(json).unwrap();
-        let years: Vec<_> = t.organized.docs.values().map(|d| d.year.get().and_then(Scalar::as_i64)).collect();
+        let years: Vec<_> = t.history().docs.values().map(|d| d.year.get().and_then(Scalar::as_i64)).collect();
         assert_eq!(years, [Some(2010), Some(2011), None, None]);
     }
 

@@ -15,12 +15,17 @@
 //!   per-table generation numbers (`cache.rs`).
 //! - `batch`: the tables live in memory; writes are journaled and committed in groups by a
 //!   background tokio task, and a write's future resolves once its group is durable
-//!   (`batch.rs`).
+//!   (`batch.rs`). The history (`organized`, by far the largest table) is opened as the
+//!   file's text, its syntax checked, and read into documents on its first use, so that
+//!   start-up does not pay for it.
 //!
 //! Durability, in every mode: a crash at any moment leaves a database that opens, holding
 //! every write whose future had resolved (`disk.rs` has the write order and the
 //! assumptions behind it). A file that is not a database fails to open with an error that
-//! names it and the position, and is never overwritten.
+//! names it and the position, and is never overwritten. The one error found later: in the
+//! `batch` form, a history that is valid JSON but holds a wrong type (a number for a
+//! path) is reported, with the same message, by the first operation on the history; the
+//! other tables work meanwhile, and the history is written back as the file had it.
 //!
 //! A build with a feature can still run without it ([`Options`]), so one benchmark binary
 //! can measure the baseline and the optimized form side by side, in the same run.
@@ -188,8 +193,20 @@ impl Db {
     pub async fn open_with(path: impl Into<PathBuf>, options: Options) -> Result<Db> {
         let path = path.into();
         // Every mode reads the file once here: to fold a journal a crash left, and to
-        // refuse a broken file now rather than at the first command.
-        let tables = disk::open_tables(&path)?;
+        // refuse a broken file now rather than at the first command. On the blocking pool:
+        // parsing a large history takes a while (123 ms at 100,000 rows), and the caller's
+        // runtime can meanwhile do other start-up work (the bot asks Telegram who it is).
+        let reading = path.clone();
+        // The `batch` form keeps the tables in memory and reads the history on first use;
+        // the file form only checks the file, and reads it whole at every operation.
+        let unread_history = options.batch;
+        let tables = match tokio::task::spawn_blocking(move || disk::open_tables(&reading, unread_history)).await {
+            Ok(tables) => tables?,
+            // A panic there is a bug: surface it as one.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down.
+            Err(_) => return Err(Error::Closed { path }),
+        };
         let engine = if options.batch {
             Self::memory_engine(&path, tables, options.journal_limit)?
         } else {
@@ -260,6 +277,39 @@ impl Db {
         #[cfg(not(feature = "cache"))]
         let () = key;
         Ok(answer)
+    }
+
+    /// [`Db::read`] of a query on the history, which the `batch` form reads on first use.
+    async fn read_history<R>(&self, key: Key, query: impl FnOnce(&Tables) -> R) -> Result<R>
+    where
+        R: Clone + Send + Sync + 'static,
+    {
+        self.history_ready().await?;
+        self.read(key, query).await
+    }
+
+    /// [`Db::write`] of a change to the history.
+    async fn write_history<R>(&self, change: impl FnOnce(&mut Tables, &mut ChangeSet) -> R) -> Result<R> {
+        self.history_ready().await?;
+        self.write(change).await
+    }
+
+    /// Makes sure the history's documents are in memory (the `batch` form opens without
+    /// them). Reading them is blocking work, so it goes to the blocking pool.
+    async fn history_ready(&self) -> Result<()> {
+        self.check_open()?;
+        #[cfg(feature = "batch")]
+        if let Engine::Memory(b) = &self.inner.engine {
+            if b.history_unread() {
+                let b = Arc::clone(b);
+                return match tokio::task::spawn_blocking(move || b.read_history()).await {
+                    Ok(read) => read,
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Err(_) => Err(Error::Closed { path: self.inner.path.clone() }),
+                };
+            }
+        }
+        Ok(())
     }
 
     async fn write<R>(&self, change: impl FnOnce(&mut Tables, &mut ChangeSet) -> R) -> Result<R> {
@@ -348,26 +398,26 @@ impl Db {
 
     /// Records an organized file; returns its id.
     pub async fn insert_organized(&self, entry: OrganizedEntry) -> Result<DocId> {
-        self.write(|t, ch| records::insert_organized(t, entry, ch)).await
+        self.write_history(|t, ch| records::insert_organized(t, entry, ch)).await
     }
 
     pub async fn organized(&self, id: DocId) -> Result<Option<Organized>> {
-        self.read(key!(Query::Organized(id)), |t| records::organized(t, id)).await
+        self.read_history(key!(Query::Organized(id)), |t| records::organized(t, id)).await
     }
 
     /// Removes the record (not the file); false if there was none.
     pub async fn delete_organized(&self, id: DocId) -> Result<bool> {
-        self.write(|t, ch| records::delete_organized(t, id, ch)).await
+        self.write_history(|t, ch| records::delete_organized(t, id, ch)).await
     }
 
     /// Whether a file that was at `path` has been organized already.
     pub async fn is_organized(&self, path: &str) -> Result<bool> {
-        self.read(key!(Query::IsOrganized(path.to_owned())), |t| records::is_organized(t, path)).await
+        self.read_history(key!(Query::IsOrganized(path.to_owned())), |t| records::is_organized(t, path)).await
     }
 
     /// The record of the file now at `new_path` in the library (the newest, if several).
     pub async fn organized_at(&self, new_path: &str) -> Result<Option<Organized>> {
-        self.read(key!(Query::OrganizedAt(new_path.to_owned())), |t| records::organized_at(t, new_path)).await
+        self.read_history(key!(Query::OrganizedAt(new_path.to_owned())), |t| records::organized_at(t, new_path)).await
     }
 
     /// Page `page` (from 0) of everything organized, newest first.
@@ -408,19 +458,19 @@ impl Db {
     }
 
     async fn history_at(&self, filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
-        self.read(key!(Query::History { filter, through, start, per_page }), |t| records::history_page(t, filter, through, start, per_page))
-            .await
+        let key = key!(Query::History { filter, through, start, per_page });
+        self.read_history(key, |t| records::history_page(t, filter, through, start, per_page)).await
     }
 
     /// The most recent manual organize (for `/propagate`).
     pub async fn last_manual_organize(&self) -> Result<Option<Organized>> {
-        self.read(key!(Query::LastManual(None)), |t| records::last_manual(t, None)).await
+        self.read_history(key!(Query::LastManual(None)), |t| records::last_manual(t, None)).await
     }
 
     /// The most recent manual organize by `user` (an admin's `/propagate` follows on from
     /// their own organize, not another admin's).
     pub async fn last_manual_organize_by(&self, user: UserId) -> Result<Option<Organized>> {
-        self.read(key!(Query::LastManual(Some(user))), |t| records::last_manual(t, Some(user))).await
+        self.read_history(key!(Query::LastManual(Some(user))), |t| records::last_manual(t, Some(user))).await
     }
 
     pub async fn log_error(&self, entry: ErrorEntry) -> Result<DocId> {

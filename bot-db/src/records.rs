@@ -346,16 +346,16 @@ pub(crate) fn all_user_stats(t: &Tables) -> Vec<(UserId, Stats)> {
 }
 
 pub(crate) fn organized(t: &Tables, id: DocId) -> Option<Organized> {
-    t.organized.docs.get(&id).map(|d| Organized { id, entry: d.into() })
+    t.history().docs.get(&id).map(|d| Organized { id, entry: d.into() })
 }
 
 pub(crate) fn is_organized(t: &Tables, path: &str) -> bool {
-    t.organized.docs.values().any(|d| d.path.get().is_some_and(|p| p == path))
+    t.history().docs.values().any(|d| d.path.get().is_some_and(|p| p == path))
 }
 
 /// The newest record of a file now at `new_path` in the library.
 pub(crate) fn organized_at(t: &Tables, new_path: &str) -> Option<Organized> {
-    t.organized
+    t.history()
         .docs
         .iter()
         .rev()
@@ -376,7 +376,7 @@ pub(crate) enum HistoryFilter {
 
 pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize) -> Page<Organized> {
     let keep = |d: &OrganizedDoc| filter == HistoryFilter::All || is_manual(d);
-    let listed = t.organized.docs.through(through);
+    let listed = t.history().docs.through(through);
     let per_page = per_page.max(1);
     let kept_in = |docs: &[(DocId, OrganizedDoc)]| match filter {
         HistoryFilter::All => docs.len(),
@@ -422,7 +422,7 @@ pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<Do
 
 /// The newest manual organize, by anyone (`by` None) or by one user.
 pub(crate) fn last_manual(t: &Tables, by: Option<UserId>) -> Option<Organized> {
-    t.organized
+    t.history()
         .docs
         .iter()
         .rev()
@@ -478,14 +478,14 @@ pub(crate) fn record_download(t: &mut Tables, o: &DownloadOutcome, ch: &mut Chan
 }
 
 pub(crate) fn insert_organized(t: &mut Tables, e: OrganizedEntry, ch: &mut ChangeSet) -> DocId {
-    let id = t.organized.next_id();
-    t.organized.docs.insert(id, e.into());
+    let id = t.history_mut().next_id();
+    t.history_mut().docs.insert(id, e.into());
     ch.touch(TableId::Organized, id);
     id
 }
 
 pub(crate) fn delete_organized(t: &mut Tables, id: DocId, ch: &mut ChangeSet) -> bool {
-    let removed = t.organized.docs.remove(&id).is_some();
+    let removed = t.history_mut().docs.remove(&id).is_some();
     if removed {
         ch.touch(TableId::Organized, id);
     }
