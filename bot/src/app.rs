@@ -1,8 +1,8 @@
 //! The bot's life: start-up, the dispatcher, and the shutdown order.
 //!
-//! Start-up: the library folders, the database (a broken `db.json` stops the bot here,
-//! untouched), one `getMe`, the command menu, then long polling. Readiness is the first
-//! `getUpdates`.
+//! Start-up: the library folders; then the database (a broken `db.json` stops the bot
+//! here, untouched) read while `getMe` and the command menu go to Telegram; then long
+//! polling. Readiness is the first `getUpdates`.
 //!
 //! Shutdown, once [`Shutdown`] is triggered: stop intake (the dispatcher's shutdown
 //! token drops the in-flight long poll and confirms the last update with one
@@ -34,10 +34,6 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
         std::fs::create_dir_all(dir).with_context(|| format!("creating the {name} folder {}", dir.display()))?;
     }
     timeline.mark("folders");
-    let db = bot_db::Db::open(&config.db_file)
-        .await
-        .with_context(|| format!("opening the database {}", config.db_file.display()))?;
-    timeline.mark("db_open");
 
     let redactor = Redactor::new(
         [Some(config.bot_token.expose()), config.tmdb_api_key.as_ref().map(|k| k.expose())]
@@ -48,17 +44,36 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     let api_url = reqwest::Url::parse(&config.telegram_api_url).context("TELEGRAM_API_URL is not a valid URL")?;
     let bot = Bot::new(config.bot_token.expose()).set_api_url(api_url).cache_me();
 
-    let Some(me) = get_me(&bot, &redactor, &shutdown).await else {
+    // The database is read (on the blocking pool) while Telegram is asked who the bot is
+    // and given the command menu: neither needs the other, and both must be done before
+    // the first getUpdates. A broken database ends start-up at once, even while getMe is
+    // still being retried.
+    let open_db = async {
+        let db = bot_db::Db::open(&config.db_file)
+            .await
+            .with_context(|| format!("opening the database {}", config.db_file.display()))?;
+        timeline.mark("db_open");
+        anyhow::Ok(db)
+    };
+    let meet_telegram = async {
+        let Some(me) = get_me(&bot, &redactor, &shutdown).await else {
+            return anyhow::Ok(None);
+        };
+        timeline.mark("get_me");
+        tracing::info!(bot = %me.username(), "connected to Telegram");
+        if let Err(e) = bot.set_my_commands(commands::menu()).await {
+            tracing::warn!(error = %redactor.clean(&e.to_string()), "the server refused the command menu (setMyCommands); commands still work");
+        }
+        timeline.mark("commands_registered");
+        Ok(Some(me))
+    };
+    let (db, me) = tokio::try_join!(open_db, meet_telegram)?;
+    if me.is_none() {
+        // Shutdown came before Telegram answered.
         db.close().await.context("closing the database")?;
         return Ok(());
-    };
-    timeline.mark("get_me");
-    tracing::info!(bot = %me.username(), "connected to Telegram");
-    if let Err(e) = bot.set_my_commands(commands::menu()).await {
-        tracing::warn!(error = %redactor.clean(&e.to_string()), "the server refused the command menu (setMyCommands); commands still work");
     }
 
-    timeline.mark("commands_registered");
     let config = Arc::new(config);
     let organizer = Organizer::new(Arc::clone(&config), db.clone())?;
     timeline.mark("organizer");

@@ -64,22 +64,37 @@ async fn an_admin_can_shut_the_bot_down_and_a_user_cannot() {
     assert_eq!(telegram.pending_updates(), 0);
 }
 
-#[tokio::test]
-async fn a_broken_database_stops_start_up_and_is_left_alone() {
-    let telegram = TelegramServer::start(TelegramOptions::default()).await.unwrap();
+/// Starts the bot on a `db.json` holding `broken` and checks that it stops with exit
+/// code 1, a message naming the file and `line`, and the file untouched.
+async fn refuses_broken_database(telegram: &TelegramServer, broken: &[u8], line: usize) {
     let dir = tempfile::tempdir().unwrap();
     let library = dir.path().join("library");
     std::fs::create_dir_all(&library).unwrap();
-    let broken = b"{\"users\": {\"1\": {\"id\": 5}},\n \"organized\": {\"1\": ";
     std::fs::write(library.join("db.json"), broken).unwrap();
-    let (child, stderr) = spawn(dir.path(), &base_env(&telegram, dir.path()));
+    let (child, stderr) = spawn(dir.path(), &base_env(telegram, dir.path()));
     let mut child = KillOnDrop(child);
     let status = wait_exit(&mut child.0).await.expect("the bot exits");
     tokio::time::sleep(Duration::from_millis(50)).await;
     let log = stderr.lock().unwrap().clone();
     assert_eq!(status.code(), Some(1), "{log}");
-    assert!(log.contains("db.json:2:") && log.contains("left as it is"), "names the file and the line: {log}");
+    assert!(log.contains(&format!("db.json:{line}:")) && log.contains("left as it is"), "names the file and the line: {log}");
     assert_eq!(std::fs::read(library.join("db.json")).unwrap(), broken);
+}
+
+#[tokio::test]
+async fn a_broken_database_stops_start_up_and_is_left_alone() {
+    let telegram = TelegramServer::start(TelegramOptions::default()).await.unwrap();
+    refuses_broken_database(&telegram, b"{\"users\": {\"1\": {\"id\": 5}},\n \"organized\": {\"1\": ", 2).await;
+}
+
+#[tokio::test]
+async fn a_broken_database_stops_start_up_even_while_telegram_is_failing() {
+    // The database is read while getMe is being retried: its error must not wait for
+    // Telegram (the harness gives up long before 1,000 failed getMe).
+    let telegram = TelegramServer::start(TelegramOptions::default()).await.unwrap();
+    telegram.faults().fail_next("getMe", 1_000, Fault::Status(502));
+    refuses_broken_database(&telegram, b"{\"users\": [", 1).await;
+    assert!(telegram.calls_of("getUpdates").is_empty(), "it never polled");
 }
 
 #[tokio::test]
@@ -139,10 +154,18 @@ async fn the_startup_timeline_and_metrics_are_written_when_asked_for() {
         })
         .collect();
     let names: Vec<_> = phases.iter().map(|p| p.0).collect();
-    assert_eq!(
-        names,
-        ["main", "config", "runtime", "folders", "db_open", "get_me", "commands_registered", "organizer", "downloads_resumed", "dispatching"]
+    // The database is read while Telegram is contacted, so db_open may come before, between
+    // or after get_me and commands_registered; every other phase has its place.
+    let telegram_and_db: Vec<_> = names[4..7].to_vec();
+    let mut sorted = telegram_and_db.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["commands_registered", "db_open", "get_me"], "{text}");
+    assert!(
+        telegram_and_db.iter().position(|n| *n == "get_me") < telegram_and_db.iter().position(|n| *n == "commands_registered"),
+        "the menu is registered after getMe: {text}"
     );
+    assert_eq!(names[..4], ["main", "config", "runtime", "folders"], "{text}");
+    assert_eq!(names[7..], ["organizer", "downloads_resumed", "dispatching"], "{text}");
     assert!(phases.windows(2).all(|w| w[0].1 <= w[1].1), "the clock only moves forward: {text}");
     assert!(phases.iter().all(|p| p.2 > 0), "every phase has its RSS: {text}");
     let metrics = std::fs::read_to_string(&metrics).unwrap();
