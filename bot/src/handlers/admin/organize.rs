@@ -346,8 +346,8 @@ fn valid_year(text: &str) -> Result<Option<u16>, String> {
     if matches!(text.to_ascii_lowercase().as_str(), "-" | "none" | "no" | "no year") {
         return Ok(None);
     }
-    match text.parse::<u16>() {
-        Ok(year) if (1870..=2100).contains(&year) => Ok(Some(year)),
+    match whole_number(text).and_then(|n| u16::try_from(n).ok()) {
+        Some(year) if (1870..=2100).contains(&year) => Ok(Some(year)),
         _ => Err(format!("{:?} is not a year: type four digits like 2010, or tap No year.", short(text, 40))),
     }
 }
@@ -357,13 +357,22 @@ fn valid_year(text: &str) -> Result<Option<u16>, String> {
 fn valid_number(text: &str, what: &str, min: u32, max: u32) -> Result<u32, String> {
     let letter = if what == "season" { 's' } else { 'e' };
     let digits = text.strip_prefix([letter, letter.to_ascii_uppercase()]).unwrap_or(text);
-    match digits.parse::<u32>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
+    match whole_number(digits) {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
         _ => {
             let a = if what == "episode" { "an" } else { "a" };
             Err(format!("{:?} is not {a} {what} number: type a whole number from {min} to {max}.", short(text, 40)))
         }
     }
+}
+
+/// Digits only: `str::parse` would also take a sign, and "+3" is not what anyone types
+/// for episode 3.
+fn whole_number(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 #[cfg(test)]
@@ -378,13 +387,13 @@ mod tests {
         assert!(valid_title("/start").is_err());
         assert_eq!(valid_year("1999"), Ok(Some(1999)));
         assert_eq!(valid_year("No year"), Ok(None));
-        for bad in ["99", "year", "3000", "19999"] {
+        for bad in ["99", "year", "3000", "19999", "+2010", " 2010"] {
             assert!(valid_year(bad).is_err(), "{bad}");
         }
         assert_eq!(valid_number("S02", "season", 0, 999), Ok(2));
         assert_eq!(valid_number("12", "episode", 1, 9999), Ok(12));
         assert_eq!(valid_number("e7", "episode", 1, 9999), Ok(7));
-        for bad in ["-1", "two", "1000", "", "SE3", "SS3", "E3", "S"] {
+        for bad in ["-1", "+3", "S+3", "two", "1000", "", "SE3", "SS3", "E3", "S", "99999999999"] {
             assert!(valid_number(bad, "season", 0, 999).is_err(), "{bad}");
         }
         for bad in ["0", "S3", "EE3"] {
