@@ -4,6 +4,8 @@
 //! users'; `o` (`/organize`), `p` (`/propagate`), `h*` (`/history`) and `m*`
 //! (`/organized`) are the admins', and refused to anyone else, even on a forwarded message.
 
+use std::time::Duration;
+
 use teloxide::prelude::*;
 
 use super::admin::{history, organize, propagate};
@@ -11,25 +13,56 @@ use super::{queue, App, HandlerResult, TgBot};
 
 const INVALID: &str = "This button is no longer valid.";
 
+/// Telegram shows a spinner on a button until its press is answered, and refuses an
+/// answer that comes too late. Most buttons are done in milliseconds and answer with their
+/// result; one whose work takes longer (filing a large file across filesystems, a slow
+/// TMDb) is answered after this long, and its result goes to the chat when it is done.
+const ANSWER_WITHIN: Duration = Duration::from_secs(2);
+
+const WORKING: &str = "Working on it…";
+
+const FAILED: &str = "Something went wrong with that button; try again, or send the command again.";
+
 pub async fn pressed(bot: TgBot, query: CallbackQuery, app: App) -> HandlerResult {
     let presser = query.from.id.0 as i64;
     let data = query.data.clone().unwrap_or_default();
-    let answer = if !app.config.is_allowed(presser) {
-        format!("Sorry, this bot is private (your user id is {presser}).")
-    } else {
-        match route(&bot, &query, &app, presser, &data).await {
-            Ok(answer) => answer,
-            // The press is answered anyway, or the user's button spins until it times out.
-            Err(e) => {
-                tracing::error!(error = %app.redactor.clean(&format!("{e:#}")), data, "a button failed");
-                "Something went wrong with that button; try again, or send the command again.".to_owned()
+    if !app.config.is_allowed(presser) {
+        return answer(&bot, &query, &format!("Sorry, this bot is private (your user id is {presser}).")).await;
+    }
+    let work = route(&bot, &query, &app, presser, &data);
+    tokio::pin!(work);
+    let outcome = tokio::select! {
+        outcome = &mut work => outcome,
+        () = tokio::time::sleep(ANSWER_WITHIN) => {
+            // Never drop the work for this: it may be halfway through moving a file.
+            if let Err(e) = answer(&bot, &query, WORKING).await {
+                tracing::warn!(error = %app.redactor.clean(&format!("{e:#}")), "answering a slow button failed");
             }
+            let text = outcome_text(&app, &data, work.await);
+            if !text.is_empty() {
+                let chat = query.message.as_ref().map_or(ChatId(presser), |m| m.chat().id);
+                crate::retry::retry_after(bot.send_message(chat, text)).await?;
+            }
+            return Ok(());
         }
     };
+    answer(&bot, &query, &outcome_text(&app, &data, outcome)).await
+}
+
+/// What the presser is told: the button's answer, or that it failed (logged here).
+fn outcome_text(app: &App, data: &str, outcome: anyhow::Result<String>) -> String {
+    outcome.unwrap_or_else(|e| {
+        tracing::error!(error = %app.redactor.clean(&format!("{e:#}")), data, "a button failed");
+        FAILED.to_owned()
+    })
+}
+
+/// Answers the press, with `text` as a short notice if there is one.
+async fn answer(bot: &TgBot, query: &CallbackQuery, text: &str) -> HandlerResult {
     let mut reply = bot.answer_callback_query(query.id.clone());
-    if !answer.is_empty() {
+    if !text.is_empty() {
         // Telegram takes at most 200 characters here.
-        reply = reply.text(super::admin::short(&answer, 200));
+        reply = reply.text(super::admin::short(text, 200));
     }
     reply.await?;
     Ok(())

@@ -93,6 +93,29 @@ fn organized_records(dir: &Path) -> Vec<serde_json::Value> {
 }
 
 #[tokio::test]
+async fn a_slow_button_is_answered_in_time_and_its_work_still_done() {
+    let bot = Bot::start(&[]).await;
+    let bytes = put(&bot, "Downloads", "Slow.Film.2001.mkv");
+    let admin = Admin::of(&bot, ADMIN);
+    admin.say("/organize").await;
+    // From now on each message the bot sends or edits takes Telegram 4 s: twice as long
+    // as the bot waits before it answers a press.
+    bot.telegram.faults().set_latency("editMessageText", Duration::from_secs(4));
+    bot.telegram.faults().set_latency("sendMessage", Duration::from_secs(4));
+    let query = admin.tap("Slow.Film.2001.mkv");
+    assert_eq!(admin.answer(&query).await, "Working on it…", "answered while its work was still waiting on Telegram");
+    let kind = admin.next("the next step, once Telegram takes it").await;
+    assert!(kind.text.ends_with("What is it?"), "{}", kind.text);
+    bot.telegram.faults().clear();
+    // The flow goes on from there, and the quick presses answer with their result.
+    admin.tap_then("Movie").await;
+    admin.tap_then("✅ Slow Film").await;
+    let filed = admin.say("2001").await;
+    assert!(filed.text.starts_with("✅ Filed Slow.Film.2001.mkv"), "{}", filed.text);
+    assert_file(&library(&bot).join("Movies/Slow Film (2001)/Slow Film (2001).mkv"), &bytes);
+}
+
+#[tokio::test]
 async fn a_movie_filed_by_hand_with_wrong_answers_retried() {
     let bot = Bot::start(&[]).await;
     let bytes = put(&bot, "Downloads", "sm.rnd.mv.1080p.mkv");
