@@ -117,19 +117,20 @@ impl Batch {
     }
 
     /// Reads the history's documents if the open left them unread. Blocking (a large
-    /// history takes a while): call it on the blocking pool. The text is parsed under the
-    /// read lock, so other tables can still be read meanwhile; the result is put in
-    /// under the write lock.
+    /// history takes a while): call it on the blocking pool. No lock is held while it
+    /// parses (the text is shared, not copied), so reads and writes of the other tables go
+    /// on meanwhile; the documents are put in under the write lock.
     pub fn read_history(&self) -> Result<()> {
-        let history = {
+        let unread = {
             let memory = self.state.read().unwrap_or_else(PoisonError::into_inner);
-            let Some(unread) = memory.tables.unread_history() else {
-                return Ok(());
-            };
-            disk::read_history(&self.path, unread)?
+            match memory.tables.unread_history() {
+                Some(unread) => unread.clone(),
+                None => return Ok(()),
+            }
         };
+        let history = disk::read_history(&self.path, &unread)?;
         let mut memory = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        // Another caller may have read it meanwhile, to the same documents.
+        // Another caller may have read it meanwhile, and even changed it since: keep theirs.
         if memory.tables.unread_history().is_some() {
             memory.tables.set_history(history);
         }

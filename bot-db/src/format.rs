@@ -516,7 +516,8 @@ impl PartialEq for History {
 /// The history's JSON as the file held it, and where in the file it began (1-based line
 /// and 0-based byte column), so that an error found when it is read names the file's line.
 /// It keeps the whole file's text rather than a copy of the history's part: at start-up a
-/// second allocation of that size, and its page faults, cost a tenth of the open.
+/// second allocation of that size, and its page faults, cost a tenth of the open. Shared,
+/// so a clone is cheap and the parse can run without holding the tables' lock.
 #[derive(Clone, Debug)]
 #[cfg_attr(not(feature = "batch"), allow(dead_code))] // only the batch form leaves it unread
 pub struct UnreadHistory {

@@ -43,3 +43,45 @@ fn sixty_four_tasks_writing_at_once_lose_nothing() {
         check(crate::open(&path).await).await;
     });
 }
+
+/// The `batch` form reads the history on its first use; here 64 tasks all make that
+/// first use at once, half of them writing, on a file that already holds a history.
+#[test]
+fn the_first_uses_of_a_history_at_once_lose_nothing() {
+    const ROWS: usize = 2_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.json");
+    bot_db::fixture::write_db(&path, ROWS, 1_000, 10).unwrap();
+    crate::runtime().block_on(async {
+        let db = crate::open(&path).await;
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    if task % 2 == 0 {
+                        for i in 0..WRITES_PER_TASK {
+                            db.insert_organized(crate::movie(&format!("t{task}-{i}.mkv"), Method::Auto)).await.unwrap();
+                        }
+                    } else {
+                        assert!(db.is_organized(&bot_db::fixture::row_path(task)).await.unwrap());
+                        assert!(db.history_page(0, 5).await.unwrap().total >= ROWS);
+                    }
+                    db.add_user(task as i64).await.unwrap();
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let written = TASKS / 2 * WRITES_PER_TASK;
+        let check = |db: bot_db::Db| async move {
+            assert_eq!(db.history_page(0, 5).await.unwrap().total, ROWS + written);
+            assert!(db.is_organized(&bot_db::fixture::row_path(ROWS - 1)).await.unwrap(), "the file's rows are kept");
+            assert!(db.is_organized("t62-4.mkv").await.unwrap(), "and so are the new ones");
+            assert_eq!(db.user_count().await.unwrap(), 10 + TASKS);
+        };
+        check(db.clone()).await;
+        db.close().await.unwrap();
+        check(crate::open(&path).await).await;
+    });
+}
