@@ -13,10 +13,10 @@
 //! two replays lines whose effect the new `db.json` already has. The journal is appended
 //! one group at a time and `fdatasync`ed before any of the group's writes is acknowledged,
 //! so only the last group can be torn by a crash; a last line that does not parse is such
-//! a torn group and is dropped. The journal's own folder entry is made durable by its
-//! first group's commit (an fsync of the folder after the data), before that group is
-//! acknowledged, rather than at open, which keeps that fsync off start-up. A bad line followed by good ones is corruption, reported
-//! with its line number.
+//! a torn group and is dropped. A bad line followed by good ones is corruption, reported
+//! with its line number. The journal's own folder entry is made durable by its first
+//! group's commit (an fsync of the folder after the data), before that group is
+//! acknowledged, rather than at open, which keeps that fsync off start-up.
 //!
 //! Assumptions about the filesystem: rename within a folder is atomic, and `fsync` on a
 //! file and on a folder makes their data and entries durable (true of ext4, xfs, btrfs).

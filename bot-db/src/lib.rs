@@ -182,6 +182,17 @@ type Key = Query;
 #[cfg(not(feature = "cache"))]
 type Key = ();
 
+/// Runs blocking disk work for the database at `path` on tokio's blocking pool. A panic
+/// there is a bug and is surfaced as one; a task the runtime dropped while shutting down
+/// reads as a closed database.
+async fn on_blocking_pool<R: Send + 'static>(path: &Path, work: impl FnOnce() -> Result<R> + Send + 'static) -> Result<R> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::Closed { path: path.to_owned() }),
+    }
+}
+
 impl Db {
     /// Opens the database at `path` (creating it if missing) with every optimization this
     /// build has.
@@ -200,13 +211,7 @@ impl Db {
         // The `batch` form keeps the tables in memory and reads the history on first use;
         // the file form only checks the file, and reads it whole at every operation.
         let unread_history = options.batch;
-        let tables = match tokio::task::spawn_blocking(move || disk::open_tables(&reading, unread_history)).await {
-            Ok(tables) => tables?,
-            // A panic there is a bug: surface it as one.
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // The runtime is shutting down.
-            Err(_) => return Err(Error::Closed { path }),
-        };
+        let tables = on_blocking_pool(&path, move || disk::open_tables(&reading, unread_history)).await?;
         let engine = if options.batch {
             Self::memory_engine(&path, tables, options.journal_limit)?
         } else {
@@ -302,11 +307,7 @@ impl Db {
         if let Engine::Memory(b) = &self.inner.engine {
             if b.history_unread() {
                 let b = Arc::clone(b);
-                return match tokio::task::spawn_blocking(move || b.read_history()).await {
-                    Ok(read) => read,
-                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    Err(_) => Err(Error::Closed { path: self.inner.path.clone() }),
-                };
+                return on_blocking_pool(&self.inner.path, move || b.read_history()).await;
             }
         }
         Ok(())

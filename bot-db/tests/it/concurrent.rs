@@ -1,9 +1,19 @@
 //! Many tasks writing at once lose nothing.
 
-use bot_db::{DownloadOutcome, Method};
+use std::future::Future;
+
+use bot_db::{Db, DownloadOutcome, Method};
 
 const TASKS: usize = 64;
 const WRITES_PER_TASK: usize = 5;
+
+/// Runs `work(db, task)` for `TASKS` tasks at once and waits for them all.
+async fn at_once<F: Future<Output = ()> + Send + 'static>(db: &Db, work: impl Fn(Db, usize) -> F) {
+    let tasks: Vec<_> = (0..TASKS).map(|task| tokio::spawn(work(db.clone(), task))).collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
 
 #[test]
 fn sixty_four_tasks_writing_at_once_lose_nothing() {
@@ -11,24 +21,16 @@ fn sixty_four_tasks_writing_at_once_lose_nothing() {
     let path = dir.path().join("db.json");
     crate::runtime().block_on(async {
         let db = crate::open(&path).await;
-        let tasks: Vec<_> = (0..TASKS)
-            .map(|task| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    for i in 0..WRITES_PER_TASK {
-                        db.insert_organized(crate::movie(&format!("t{task}-{i}.mkv"), Method::Auto)).await.unwrap();
-                        let outcome =
-                            DownloadOutcome { user: task as i64, succeeded: true, bytes: 1, seconds: 0.0, concurrent: 1 };
-                        db.record_download(outcome).await.unwrap();
-                    }
-                    db.add_user(task as i64).await.unwrap();
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let check = |db: bot_db::Db| async move {
+        at_once(&db, |db, task| async move {
+            for i in 0..WRITES_PER_TASK {
+                db.insert_organized(crate::movie(&format!("t{task}-{i}.mkv"), Method::Auto)).await.unwrap();
+                let outcome = DownloadOutcome { user: task as i64, succeeded: true, bytes: 1, seconds: 0.0, concurrent: 1 };
+                db.record_download(outcome).await.unwrap();
+            }
+            db.add_user(task as i64).await.unwrap();
+        })
+        .await;
+        let check = |db: Db| async move {
             let all = db.history_page(0, usize::MAX).await.unwrap();
             assert_eq!(all.total, TASKS * WRITES_PER_TASK);
             let mut ids: Vec<_> = all.items.iter().map(|o| o.id).collect();
@@ -54,27 +56,20 @@ fn the_first_uses_of_a_history_at_once_lose_nothing() {
     bot_db::fixture::write_db(&path, ROWS, 1_000, 10).unwrap();
     crate::runtime().block_on(async {
         let db = crate::open(&path).await;
-        let tasks: Vec<_> = (0..TASKS)
-            .map(|task| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    if task % 2 == 0 {
-                        for i in 0..WRITES_PER_TASK {
-                            db.insert_organized(crate::movie(&format!("t{task}-{i}.mkv"), Method::Auto)).await.unwrap();
-                        }
-                    } else {
-                        assert!(db.is_organized(&bot_db::fixture::row_path(task)).await.unwrap());
-                        assert!(db.history_page(0, 5).await.unwrap().total >= ROWS);
-                    }
-                    db.add_user(task as i64).await.unwrap();
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
+        at_once(&db, |db, task| async move {
+            if task % 2 == 0 {
+                for i in 0..WRITES_PER_TASK {
+                    db.insert_organized(crate::movie(&format!("t{task}-{i}.mkv"), Method::Auto)).await.unwrap();
+                }
+            } else {
+                assert!(db.is_organized(&bot_db::fixture::row_path(task)).await.unwrap());
+                assert!(db.history_page(0, 5).await.unwrap().total >= ROWS);
+            }
+            db.add_user(task as i64).await.unwrap();
+        })
+        .await;
         let written = TASKS / 2 * WRITES_PER_TASK;
-        let check = |db: bot_db::Db| async move {
+        let check = |db: Db| async move {
             assert_eq!(db.history_page(0, 5).await.unwrap().total, ROWS + written);
             assert!(db.is_organized(&bot_db::fixture::row_path(ROWS - 1)).await.unwrap(), "the file's rows are kept");
             assert!(db.is_organized("t62-4.mkv").await.unwrap(), "and so are the new ones");
