@@ -102,6 +102,18 @@ impl Bot {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits until `done` holds, for what the bot does in the background (the command menu,
+    /// a log line); panics with the bot's log if it never does.
+    pub async fn wait_until(&self, what: &str, done: impl Fn() -> bool) {
+        for _ in 0..(WAIT.as_millis() / 10) {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{what} never happened\nthe bot's log:\n{}", self.log());
+    }
+
     /// Sends `text` as `user` and returns the bot's next message to them.
     pub async fn ask(&self, user: i64, text: &str) -> String {
         let scripted = self.telegram.user(user);
@@ -117,13 +129,7 @@ impl Bot {
     pub async fn send_and_wait_for_reply_call(&self, user: i64, text: &str) {
         let before = self.telegram.calls_of("sendMessage").len();
         self.telegram.user(user).send_text(text);
-        for _ in 0..(WAIT.as_millis() / 10) {
-            if self.telegram.calls_of("sendMessage").len() > before {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("the reply to {text:?} never went out\n{}", self.log());
+        self.wait_until(&format!("the reply to {text:?} going out"), || self.telegram.calls_of("sendMessage").len() > before).await;
     }
 
     pub fn signal(&self, signal: i32) {

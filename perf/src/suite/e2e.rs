@@ -25,6 +25,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one reply may take before the run fails (a baseline bot on a loaded machine
 /// can be slow; a lost reply is a bug either way).
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the commands scenario waits for a command menu before measuring every command:
+/// a bot without one still gets measured, it only loses the "not offered" verdicts.
+const MENU_WAIT: Duration = Duration::from_secs(2);
 pub(crate) const EXIT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A bot running against its own servers, ready (its first getUpdates arrived).
@@ -101,6 +104,19 @@ impl Running {
         match self.stop().await {
             Ok((secs, exit)) => format!("{exit} {:.1} ms after SIGTERM", secs * 1e3),
             Err(e) => format!("shutdown failed: {e}"),
+        }
+    }
+
+    /// The command menu, waiting up to `MENU_WAIT` for it: a bot may register it after it
+    /// starts polling, since commands work without it.
+    pub async fn menu_once_registered(&self) -> Option<Vec<String>> {
+        let deadline = Instant::now() + MENU_WAIT;
+        loop {
+            let menu = self.menu();
+            if menu.is_some() || Instant::now() >= deadline {
+                return menu;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
@@ -426,7 +442,7 @@ pub const COMMANDS: [(&str, &str); 8] = [
 pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>, wanted: &dyn Fn(&str) -> bool, harness: Option<&Summary>) -> Result<Vec<Measured>, SuiteError> {
     let seed = |data: &DataDir| seed_staging(data, plan.organize_files).map(|_| Value::Null);
     let (running, _) = Running::start(launcher, plan.bot_rows, seed).await?;
-    let menu = running.menu().or_else(|| menu.clone());
+    let menu = running.menu_once_registered().await.or_else(|| menu.clone());
     let mut active = Vec::new();
     let mut at_scale = Vec::new();
     let mut out = Vec::new();
