@@ -37,6 +37,12 @@ use crate::timeline::Timeline;
 /// menu.
 const MENU_AFTER_FIRST_POLL: Duration = Duration::from_millis(1);
 
+/// How long each getUpdates may wait on the server for an update (long polling). Without
+/// it the Bot API answers at once, and the bot would ask again in a tight loop: hundreds of
+/// requests a second against a local server, one CPU kept busy. Under the 17 s timeout of
+/// teloxide's HTTP client, as teloxide's own `polling_default` has it.
+const LONG_POLL: Duration = Duration::from_secs(10);
+
 /// How long a graceful shutdown waits for handlers that are still answering.
 const HANDLER_GRACE: Duration = Duration::from_secs(5);
 
@@ -120,7 +126,7 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     // getUpdates.
     let (first_poll_notice, first_poll) = oneshot::channel();
     let menu = tokio::spawn(register_menu(bot.clone(), redactor.clone(), timeline.clone(), first_poll));
-    let listener = NotifyingPolling { inner: Polling::builder(bot).build(), first_poll: Some(first_poll_notice) };
+    let listener = NotifyingPolling { inner: Polling::builder(bot).timeout(LONG_POLL).build(), first_poll: Some(first_poll_notice) };
     timeline.mark("dispatching");
     let listener_errors = Arc::new(LogRedacted { redactor, what: "getUpdates failed; retrying" });
     let dispatch = dispatcher.dispatch_with_listener(listener, listener_errors);

@@ -52,6 +52,21 @@ async fn sigterm_and_sigint_stop_the_bot_cleanly() {
 }
 
 #[tokio::test]
+async fn an_idle_bot_waits_on_the_server_instead_of_asking_again_and_again() {
+    let bot = Bot::start(&[]).await;
+    bot.ask(USER, "/start").await;
+    let before = bot.telegram.calls_of("getUpdates").len();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let polls = bot.telegram.calls_of("getUpdates");
+    // A long poll is held by the server until an update comes or its timeout ends: a second
+    // of quiet takes at most the one still waiting, however slow or fast the machine.
+    assert!(polls.len() - before <= 1, "{} getUpdates in a quiet second", polls.len() - before);
+    for poll in &polls {
+        assert_eq!(poll.params["timeout"], 10, "every getUpdates is a long poll: {:?}", poll.params);
+    }
+}
+
+#[tokio::test]
 async fn an_admin_can_shut_the_bot_down_and_a_user_cannot() {
     let bot = Bot::start(&[]).await;
     assert!(bot.ask(USER, "/shutdown").await.starts_with("Permission denied"));
@@ -59,8 +74,10 @@ async fn an_admin_can_shut_the_bot_down_and_a_user_cannot() {
     let (status, log, telegram, _dir) = bot.exit().await;
     assert_eq!(status.code(), Some(0), "{log}");
     // The update that asked for the shutdown was confirmed, so it is not handled again.
-    let last_poll = telegram.calls_of("getUpdates").pop().unwrap();
-    assert_eq!(last_poll.params["timeout"], 0, "a final confirming getUpdates: {:?}", last_poll.params);
+    let polls = telegram.calls_of("getUpdates");
+    let last_poll = polls.last().unwrap();
+    let seen: Vec<_> = polls.iter().map(|c| (c.at, &c.params)).collect();
+    assert_eq!(last_poll.params["timeout"], 0, "a final confirming getUpdates; all of them: {seen:#?}\n{log}");
     assert_eq!(telegram.pending_updates(), 0);
 }
 
