@@ -5,10 +5,10 @@
 //! command menu (`setMyCommands`) sent just after the first `getUpdates`. Readiness is
 //! the first `getUpdates`.
 //!
-//! Shutdown, once [`Shutdown`] is triggered: stop intake (the dispatcher's shutdown
-//! token drops the in-flight long poll and confirms the last update with one
-//! `getUpdates` of timeout 0, so nothing handled is delivered again), let running handlers
-//! finish, then close the database, which commits everything.
+//! Shutdown, once [`Shutdown`] is triggered: stop intake (the listener's stop token drops
+//! the in-flight long poll and confirms the last update with one `getUpdates` of timeout
+//! 0, so nothing handled is delivered again), let running handlers finish, then close the
+//! database, which commits everything.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -109,24 +109,23 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
         .default_handler(|_| async {})
         .error_handler(Arc::new(LogRedacted { redactor: redactor.clone(), what: "a handler failed" }))
         .build();
-    let stop_intake = dispatcher.shutdown_token();
-    let shutdown_wait = shutdown.clone();
-    let stopper = tokio::spawn(async move {
-        shutdown.wait().await;
-        // The token refuses while the dispatcher is still starting; it is a moment.
-        loop {
-            match stop_intake.shutdown() {
-                Ok(stopped) => return stopped.await,
-                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-            }
-        }
-    });
     // The command menu only decorates Telegram's input field; commands work without it.
     // So readiness does not wait for its round trip: it goes out just after the first
     // getUpdates.
     let (first_poll_notice, first_poll) = oneshot::channel();
     let menu = tokio::spawn(register_menu(bot.clone(), redactor.clone(), timeline.clone(), first_poll));
-    let listener = NotifyingPolling { inner: Polling::builder(bot).timeout(LONG_POLL).build(), first_poll: Some(first_poll_notice) };
+    let mut listener = NotifyingPolling { inner: Polling::builder(bot).timeout(LONG_POLL).build(), first_poll: Some(first_poll_notice) };
+    // Intake stops by stopping the listener, which is what the dispatcher's own shutdown
+    // token ends up doing. That token wakes the dispatcher with Notify::notify_waiters, and
+    // the wake-up is lost when it comes while the dispatcher is handing an update to a
+    // worker: a /shutdown then waited out HANDLER_GRACE, without the final getUpdates that
+    // confirms it. The listener's stop is a flag that stays set, so it cannot be missed.
+    let stop_intake = listener.stop_token();
+    let shutdown_wait = shutdown.clone();
+    let stopper = tokio::spawn(async move {
+        shutdown.wait().await;
+        stop_intake.stop();
+    });
     timeline.mark("dispatching");
     let listener_errors = Arc::new(LogRedacted { redactor, what: "getUpdates failed; retrying" });
     let dispatch = dispatcher.dispatch_with_listener(listener, listener_errors);
