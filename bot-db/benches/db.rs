@@ -99,7 +99,13 @@ fn benches(c: &mut Criterion, templates: &[(usize, PathBuf)]) {
             });
             group.bench_function(BenchmarkId::new("write/record_download", mode), |b| {
                 b.to_async(&rt).iter(|| async {
-                    let o = DownloadOutcome { user: 1_000_007, succeeded: true, bytes: 1 << 20, seconds: 1.0, concurrent: 1 };
+                    let o = DownloadOutcome {
+                        user: 1_000_007,
+                        succeeded: true,
+                        bytes: 1 << 20,
+                        seconds: 1.0,
+                        concurrent: 1,
+                    };
                     db.record_download(o).await.unwrap()
                 })
             });
@@ -192,7 +198,8 @@ const OPEN_CHILD: &str = "BOT_DB_BENCH_OPEN";
 /// memory before, after the open and after the query. The `batch` form reads the history's
 /// documents at that first query, so the open alone would not show its whole cost.
 fn open_child(path: &str) {
-    let options = if std::env::args().any(|a| a == "baseline") { Options::baseline() } else { Options::from_features() };
+    let options =
+        if std::env::args().any(|a| a == "baseline") { Options::baseline() } else { Options::from_features() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let before = rss_kib();
     let start = Instant::now();
@@ -223,7 +230,9 @@ fn open_cost(rows: usize, template: &Path) {
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
             let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-            let [opened, queried, before, after_open, after_query] = fields[..] else { panic!("open child printed {text:?}") };
+            let [opened, queried, before, after_open, after_query] = fields[..] else {
+                panic!("open child printed {text:?}")
+            };
             open.push(opened * 1e3);
             query.push(queried * 1e3);
             rss_open.push((after_open - before) / 1024.0);

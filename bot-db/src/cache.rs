@@ -41,9 +41,11 @@ impl Query {
         match self {
             Query::HasUser(_) | Query::UserCount | Query::Users => TableId::Users,
             Query::GlobalStats | Query::UserStats(_) | Query::AllUserStats => TableId::Stats,
-            Query::Organized(_) | Query::IsOrganized(_) | Query::OrganizedAt(_) | Query::History { .. } | Query::LastManual(_) => {
-                TableId::Organized
-            }
+            Query::Organized(_)
+            | Query::IsOrganized(_)
+            | Query::OrganizedAt(_)
+            | Query::History { .. }
+            | Query::LastManual(_) => TableId::Organized,
             Query::Queue => TableId::Queue,
             Query::ErrorCount => TableId::ErrorLog,
         }

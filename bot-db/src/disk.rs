@@ -236,10 +236,7 @@ pub(crate) fn replay(path: &Path, tables: &mut Tables) -> Result<Replayed> {
 /// Whether everything after a bad journal line is also unparseable (one torn group)
 /// rather than good records (corruption in the middle).
 fn following_lines_are_torn(after: &[u8]) -> bool {
-    after
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .all(|l| serde_json::from_slice::<JournalLine>(l).is_err())
+    after.split(|b| *b == b'\n').filter(|l| !l.is_empty()).all(|l| serde_json::from_slice::<JournalLine>(l).is_err())
 }
 
 /// Folds a leftover journal into `db.json` and removes it. Runs at every open, in every
@@ -370,7 +367,8 @@ mod tests {
 
     #[test]
     fn a_history_with_a_syntax_error_is_refused_at_open_even_when_left_unread() {
-        let err = parse_with_unread_history(Path::new("db.json"), b"{\"organized\": {\"1\": {\"path\": }}}".to_vec()).unwrap_err();
+        let err = parse_with_unread_history(Path::new("db.json"), b"{\"organized\": {\"1\": {\"path\": }}}".to_vec())
+            .unwrap_err();
         assert!(matches!(err, Error::Parse { line: 1, .. }), "{err}");
     }
 }

@@ -135,9 +135,7 @@ impl<'de> Deserialize<'de> for Scalar {
                 Ok(Scalar::Number(v.into()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Number::from_f64(v)
-                    .map(Scalar::Number)
-                    .ok_or_else(|| E::custom("a number that is not finite"))
+                Number::from_f64(v).map(Scalar::Number).ok_or_else(|| E::custom("a number that is not finite"))
             }
             fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
                 Ok(Scalar::Text(v.to_owned()))
@@ -411,9 +409,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
                 let mut docs = Vec::with_capacity(map.size_hint().unwrap_or(0));
                 let mut sorted = true;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    let id: DocId = key.parse().map_err(|_| {
-                        de::Error::custom(format!("document id {key:?} is not a whole number"))
-                    })?;
+                    let id: DocId = key
+                        .parse()
+                        .map_err(|_| de::Error::custom(format!("document id {key:?} is not a whole number")))?;
                     sorted &= docs.last().is_none_or(|(last, _)| *last < id);
                     docs.push((id, map.next_value()?));
                 }

@@ -185,7 +185,10 @@ type Key = ();
 /// Runs blocking disk work for the database at `path` on tokio's blocking pool. A panic
 /// there is a bug and is surfaced as one; a task the runtime dropped while shutting down
 /// reads as a closed database.
-async fn on_blocking_pool<R: Send + 'static>(path: &Path, work: impl FnOnce() -> Result<R> + Send + 'static) -> Result<R> {
+async fn on_blocking_pool<R: Send + 'static>(
+    path: &Path,
+    work: impl FnOnce() -> Result<R> + Send + 'static,
+) -> Result<R> {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -429,7 +432,12 @@ impl Db {
     /// Page `page` of the list [`Page::through`] names: entries organized since it are
     /// left out, so paging through it neither repeats nor skips an entry while files keep
     /// being organized. Deleted entries drop out and later ones move up.
-    pub async fn history_page_through(&self, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
+    pub async fn history_page_through(
+        &self,
+        through: Option<DocId>,
+        page: usize,
+        per_page: usize,
+    ) -> Result<Page<Organized>> {
         self.history(HistoryFilter::All, through, page, per_page).await
     }
 
@@ -439,26 +447,53 @@ impl Db {
     }
 
     /// [`Db::manual_page`] of the list `through` names (see [`Db::history_page_through`]).
-    pub async fn manual_page_through(&self, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
+    pub async fn manual_page_through(
+        &self,
+        through: Option<DocId>,
+        page: usize,
+        per_page: usize,
+    ) -> Result<Page<Organized>> {
         self.history(HistoryFilter::Manual, through, page, per_page).await
     }
 
     /// The page of everything organized (up to `through`) that starts at `start`: a page
     /// number, or the entry a page's [`Page::older`] or [`Page::newer`] names.
-    pub async fn history_page_at(&self, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
+    pub async fn history_page_at(
+        &self,
+        through: Option<DocId>,
+        start: PageStart,
+        per_page: usize,
+    ) -> Result<Page<Organized>> {
         self.history_at(HistoryFilter::All, through, start, per_page).await
     }
 
     /// [`Db::history_page_at`] of the manually organized files.
-    pub async fn manual_page_at(&self, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
+    pub async fn manual_page_at(
+        &self,
+        through: Option<DocId>,
+        start: PageStart,
+        per_page: usize,
+    ) -> Result<Page<Organized>> {
         self.history_at(HistoryFilter::Manual, through, start, per_page).await
     }
 
-    async fn history(&self, filter: HistoryFilter, through: Option<DocId>, page: usize, per_page: usize) -> Result<Page<Organized>> {
+    async fn history(
+        &self,
+        filter: HistoryFilter,
+        through: Option<DocId>,
+        page: usize,
+        per_page: usize,
+    ) -> Result<Page<Organized>> {
         self.history_at(filter, through, PageStart::Number(page), per_page).await
     }
 
-    async fn history_at(&self, filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize) -> Result<Page<Organized>> {
+    async fn history_at(
+        &self,
+        filter: HistoryFilter,
+        through: Option<DocId>,
+        start: PageStart,
+        per_page: usize,
+    ) -> Result<Page<Organized>> {
         let key = key!(Query::History { filter, through, start, per_page });
         self.read_history(key, |t| records::history_page(t, filter, through, start, per_page)).await
     }

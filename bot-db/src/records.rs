@@ -4,9 +4,7 @@
 
 use serde_json::Number;
 
-use crate::format::{
-    DocId, ErrorDoc, Field, OrganizedDoc, QueueDoc, Scalar, StatsDoc, TableId, Tables, Text, UserDoc,
-};
+use crate::format::{DocId, ErrorDoc, Field, OrganizedDoc, QueueDoc, Scalar, StatsDoc, TableId, Tables, Text, UserDoc};
 
 /// A Telegram user id.
 pub type UserId = i64;
@@ -374,7 +372,13 @@ pub(crate) enum HistoryFilter {
     Manual,
 }
 
-pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<DocId>, start: PageStart, per_page: usize) -> Page<Organized> {
+pub(crate) fn history_page(
+    t: &Tables,
+    filter: HistoryFilter,
+    through: Option<DocId>,
+    start: PageStart,
+    per_page: usize,
+) -> Page<Organized> {
     let keep = |d: &OrganizedDoc| filter == HistoryFilter::All || is_manual(d);
     let listed = t.history().docs.through(through);
     let per_page = per_page.max(1);
@@ -407,7 +411,8 @@ pub(crate) fn history_page(t: &Tables, filter: HistoryFilter, through: Option<Do
         }
     };
     let mut below = listed[..split].iter().rev().filter(|(_, d)| keep(d));
-    let items: Vec<Organized> = below.by_ref().take(per_page).map(|(id, d)| Organized { id: *id, entry: d.into() }).collect();
+    let items: Vec<Organized> =
+        below.by_ref().take(per_page).map(|(id, d)| Organized { id: *id, entry: d.into() }).collect();
     let older = below.next().map(|(id, _)| *id);
     // The previous page starts `per_page` kept entries above this one's first.
     let newer = listed[split..].iter().filter(|(_, d)| keep(d)).take(per_page).last().map(|(id, _)| *id);
@@ -606,8 +611,15 @@ mod tests {
             insert_organized(&mut t, entry(&format!("{i}.mkv"), Method::Manual), &mut ch);
         }
         let second = history_page(&t, HistoryFilter::All, through, PageStart::Number(1), 2);
-        assert_eq!((paths(&second), second.total, second.through), (vec!["3.mkv".to_owned(), "2.mkv".to_owned()], 6, through));
-        assert_eq!(history_page(&t, HistoryFilter::All, None, PageStart::Number(1), 2).total, 8, "a fresh list counts them");
+        assert_eq!(
+            (paths(&second), second.total, second.through),
+            (vec!["3.mkv".to_owned(), "2.mkv".to_owned()], 6, through)
+        );
+        assert_eq!(
+            history_page(&t, HistoryFilter::All, None, PageStart::Number(1), 2).total,
+            8,
+            "a fresh list counts them"
+        );
         // The manual filter: none up to `through`.
         let manual = history_page(&t, HistoryFilter::Manual, through, PageStart::Number(0), 2);
         assert_eq!((manual.total, manual.through), (0, None));
@@ -624,12 +636,19 @@ mod tests {
             ids.push(insert_organized(&mut t, entry(&format!("{i}.mkv"), method), &mut ch));
         }
         let first = history_page(&t, HistoryFilter::All, None, PageStart::Number(0), 3);
-        assert_eq!((paths(&first), first.newer, first.older, first.newer_count), (vec!["6.mkv".into(), "5.mkv".into(), "4.mkv".into()], None, Some(ids[3]), 0));
+        assert_eq!(
+            (paths(&first), first.newer, first.older, first.newer_count),
+            (vec!["6.mkv".into(), "5.mkv".into(), "4.mkv".into()], None, Some(ids[3]), 0)
+        );
         // Another admin deletes an entry of the first page; the next page still starts at 3.
         delete_organized(&mut t, ids[5], &mut ch);
         let next = history_page(&t, HistoryFilter::All, first.through, PageStart::At(first.older.unwrap()), 3);
         assert_eq!(paths(&next), ["3.mkv", "2.mkv", "1.mkv"]);
-        assert_eq!((next.page, next.newer_count, next.total, next.older), (1, 2, 6, Some(ids[0])), "two entries above it now, and it comes after the first page");
+        assert_eq!(
+            (next.page, next.newer_count, next.total, next.older),
+            (1, 2, 6, Some(ids[0])),
+            "two entries above it now, and it comes after the first page"
+        );
         // Back from the page the offsets would have got wrong: the two above it.
         let back = history_page(&t, HistoryFilter::All, first.through, PageStart::At(next.newer.unwrap()), 3);
         assert_eq!((paths(&back), back.newer), (vec!["6.mkv".into(), "4.mkv".into(), "3.mkv".into()], None));
@@ -637,7 +656,10 @@ mod tests {
         assert_eq!((paths(&last), last.older, last.page), (vec!["0.mkv".to_owned()], None, 2));
         // The manual filter pages over its own entries: 6, 4, 2, 0.
         let manual = history_page(&t, HistoryFilter::Manual, None, PageStart::Number(1), 2);
-        assert_eq!((paths(&manual), manual.newer, manual.older, manual.newer_count), (vec!["2.mkv".into(), "0.mkv".into()], Some(ids[6]), None, 2));
+        assert_eq!(
+            (paths(&manual), manual.newer, manual.older, manual.newer_count),
+            (vec!["2.mkv".into(), "0.mkv".into()], Some(ids[6]), None, 2)
+        );
         let manual_next = history_page(&t, HistoryFilter::Manual, None, PageStart::At(ids[3]), 2);
         assert_eq!(paths(&manual_next), ["2.mkv", "0.mkv"], "an id that is not in the list starts below it");
         assert!(history_page(&t, HistoryFilter::Manual, None, PageStart::Number(5), 2).items.is_empty());

@@ -21,7 +21,10 @@ const NAMES: [(&str, &str); 5] = [
     ("movie", "Inception.2010.1080p.BluRay.x264-GROUP.mkv"),
     ("episode", "Breaking.Bad.S01E02.720p.HDTV.x264-CTU.mkv"),
     ("anime", "[SubsPlease] One Piece - 1071 (1080p) [8B3E2C1A].mkv"),
-    ("noisy", "The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.2160p.UHD.BluRay.REMUX.HDR.HEVC.Atmos-FGT.mkv"),
+    (
+        "noisy",
+        "The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.2160p.UHD.BluRay.REMUX.HDR.HEVC.Atmos-FGT.mkv",
+    ),
     ("music", "Pink Floyd - Comfortably Numb.mp3"),
 ];
 
@@ -33,13 +36,19 @@ fn naming(c: &mut Criterion) {
     let mut group = c.benchmark_group("naming");
     group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     for (label, name) in NAMES {
-        group.bench_with_input(BenchmarkId::new("parse", label), name, |b, name| b.iter(|| naming::parse(black_box(name))));
+        group.bench_with_input(BenchmarkId::new("parse", label), name, |b, name| {
+            b.iter(|| naming::parse(black_box(name)))
+        });
     }
 
     // The comparison the organizer makes for each TMDb candidate: a close match, a
     // distant one, and a long title against its original.
     let pairs = [
-        ("close", "The Lord of the Rings The Fellowship of the Ring", "The Lord of the Rings: The Fellowship of the Ring"),
+        (
+            "close",
+            "The Lord of the Rings The Fellowship of the Ring",
+            "The Lord of the Rings: The Fellowship of the Ring",
+        ),
         ("distant", "Breaking Bad", "Bad Boys"),
         ("long", "Harry Potter and the Philosopher's Stone Extended Edition", "Harry Potter and the Sorcerer's Stone"),
     ];
@@ -77,7 +86,9 @@ fn naming(c: &mut Criterion) {
         })
     });
     let hostile = format!("..{}CON<>:\"|?*\u{0}{}.mkv", "/".repeat(3), "é".repeat(200));
-    group.bench_function("sanitize_component/hostile_300_bytes", |b| b.iter(|| naming::sanitize_component(black_box(&hostile))));
+    group.bench_function("sanitize_component/hostile_300_bytes", |b| {
+        b.iter(|| naming::sanitize_component(black_box(&hostile)))
+    });
     group.finish();
 }
 
@@ -105,8 +116,12 @@ fn rendering(c: &mut Criterion) {
     // 100 entries as the queue holds them: 3 running (the default concurrency), 97 waiting.
     let entries: Vec<Queued> =
         (1..=100).map(|id| queued(id, if id <= 3 { QueueState::Running } else { QueueState::Queued })).collect();
-    group.bench_function("queue_view/100_entries_first_page", |b| b.iter(|| report::queue_view(black_box(&entries), 0, 10)));
-    group.bench_function("queue_view/100_entries_last_page", |b| b.iter(|| report::queue_view(black_box(&entries), 9, 10)));
+    group.bench_function("queue_view/100_entries_first_page", |b| {
+        b.iter(|| report::queue_view(black_box(&entries), 0, 10))
+    });
+    group.bench_function("queue_view/100_entries_last_page", |b| {
+        b.iter(|| report::queue_view(black_box(&entries), 9, 10))
+    });
 
     let activity = Activity { uptime: Duration::from_secs(183_840), active: 3, queued: 97, max_concurrent: 3 };
     let stats = |n: u64| Stats {

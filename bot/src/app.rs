@@ -26,8 +26,8 @@ use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::downloads::Downloads;
-use crate::organize::Organizer;
 use crate::handlers::{self, commands, App, TgBot};
+use crate::organize::Organizer;
 use crate::redact::{LogRedacted, Redactor};
 use crate::shutdown::Shutdown;
 use crate::timeline::Timeline;
@@ -90,7 +90,14 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     let config = Arc::new(config);
     let organizer = Organizer::new(Arc::clone(&config), db.clone())?;
     timeline.mark("organizer");
-    let downloads = Downloads::start(bot.clone(), db.clone(), Arc::clone(&config), organizer.clone(), shutdown.token(), redactor.clone())?;
+    let downloads = Downloads::start(
+        bot.clone(),
+        db.clone(),
+        Arc::clone(&config),
+        organizer.clone(),
+        shutdown.token(),
+        redactor.clone(),
+    )?;
     downloads.resume().await?;
     timeline.mark("downloads_resumed");
     let app = App {
@@ -114,7 +121,10 @@ pub async fn run(config: Config, shutdown: Shutdown, timeline: Timeline) -> anyh
     // getUpdates.
     let (first_poll_notice, first_poll) = oneshot::channel();
     let menu = tokio::spawn(register_menu(bot.clone(), redactor.clone(), timeline.clone(), first_poll));
-    let mut listener = NotifyingPolling { inner: Polling::builder(bot).timeout(LONG_POLL).build(), first_poll: Some(first_poll_notice) };
+    let mut listener = NotifyingPolling {
+        inner: Polling::builder(bot).timeout(LONG_POLL).build(),
+        first_poll: Some(first_poll_notice),
+    };
     // Intake stops by stopping the listener, which is what the dispatcher's own shutdown
     // token ends up doing. That token wakes the dispatcher with Notify::notify_waiters, and
     // the wake-up is lost when it comes while the dispatcher is handing an update to a
@@ -178,7 +188,9 @@ async fn get_me(bot: &TgBot, redactor: &Redactor, shutdown: &Shutdown) -> Option
             Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
                 tracing::error!("Telegram refused the token (getMe): check BOT_TOKEN; retrying in case it was a fault");
             }
-            Err(e) => tracing::warn!(error = %redactor.clean(&e.to_string()), retry_in = ?delay, "getMe failed; retrying"),
+            Err(e) => {
+                tracing::warn!(error = %redactor.clean(&e.to_string()), retry_in = ?delay, "getMe failed; retrying")
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}

@@ -241,9 +241,7 @@ fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
         Err(e) if e.not_found() => return Ok(HashMap::new()),
         Err(e) => return Err(problem("(.env)", format!("cannot read {}: {e}", path.display()))),
     };
-    entries
-        .map(|entry| entry.map_err(|e| problem("(.env)", format!("{} is malformed: {e}", path.display()))))
-        .collect()
+    entries.map(|entry| entry.map_err(|e| problem("(.env)", format!("{} is malformed: {e}", path.display())))).collect()
 }
 
 fn ids(variable: &'static str, value: Option<String>) -> Result<HashSet<i64>, ConfigError> {
@@ -252,9 +250,7 @@ fn ids(variable: &'static str, value: Option<String>) -> Result<HashSet<i64>, Co
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse().map_err(|_| problem(variable, format!("{s:?} is not a Telegram user id (a whole number)")))
-        })
+        .map(|s| s.parse().map_err(|_| problem(variable, format!("{s:?} is not a Telegram user id (a whole number)"))))
         .collect()
 }
 

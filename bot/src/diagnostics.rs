@@ -79,17 +79,22 @@ async fn sample_line(app: &App) -> String {
 
 async fn tmdb_line(app: &App) -> String {
     let Some(key) = &app.config.tmdb_api_key else {
-        return "ℹ️ TMDb: not configured (names come from the file name alone; set TMDB_API_KEY to look titles up)".to_owned();
+        return "ℹ️ TMDb: not configured (names come from the file name alone; set TMDB_API_KEY to look titles up)"
+            .to_owned();
     };
     let url = format!("{}/configuration", app.config.tmdb_api_url);
     let start = Instant::now();
     let answer = match app.organizer.services_http() {
-        Ok(client) => client.get(&url).timeout(SERVICE_REQUEST_TIMEOUT).query(&[("api_key", key.expose())]).send().await,
+        Ok(client) => {
+            client.get(&url).timeout(SERVICE_REQUEST_TIMEOUT).query(&[("api_key", key.expose())]).send().await
+        }
         Err(e) => return format!("❌ TMDb: {e:#}"),
     };
     match answer {
         Ok(r) if r.status().is_success() => format!("✅ TMDb: reachable ({})", millis(start.elapsed())),
-        Ok(r) if r.status() == reqwest::StatusCode::UNAUTHORIZED => "❌ TMDb: the API key was refused: check TMDB_API_KEY".to_owned(),
+        Ok(r) if r.status() == reqwest::StatusCode::UNAUTHORIZED => {
+            "❌ TMDb: the API key was refused: check TMDB_API_KEY".to_owned()
+        }
         Ok(r) => format!("❌ TMDb: answered {}", r.status()),
         Err(e) => format!("❌ TMDb: unreachable ({})", app.redactor.clean(&e.without_url().to_string())),
     }

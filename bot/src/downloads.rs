@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use once_cell::sync::OnceCell;
 use bot_db::{Db, DocId, DownloadOutcome, ErrorEntry, QueueEntry, QueueState, QueueUpdate};
+use once_cell::sync::OnceCell;
 use teloxide::prelude::*;
 use teloxide::types::{FileId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use tokio::io::AsyncWriteExt;
@@ -305,9 +305,18 @@ impl Inner {
             _ => {}
         }
 
-        let status_text = if have > 0 { format!("⬇️ Resuming download: {name}") } else { format!("⬇️ Starting download: {name}") };
-        let status = crate::retry::retry_after(self.bot.send_message(chat, status_text).reply_markup(cancel_button(id))).await?;
-        let update = QueueUpdate { state: Some(QueueState::Running), status_message_id: Some(i64::from(status.id.0)), ..Default::default() };
+        let status_text = if have > 0 {
+            format!("⬇️ Resuming download: {name}")
+        } else {
+            format!("⬇️ Starting download: {name}")
+        };
+        let status =
+            crate::retry::retry_after(self.bot.send_message(chat, status_text).reply_markup(cancel_button(id))).await?;
+        let update = QueueUpdate {
+            state: Some(QueueState::Running),
+            status_message_id: Some(i64::from(status.id.0)),
+            ..Default::default()
+        };
         self.db.update_queue(id, update).await?;
 
         let started = Instant::now();
@@ -327,16 +336,25 @@ impl Inner {
             None if self.shutdown.is_cancelled() => {
                 // A safe point: what is on disk stays, and the job waits for the next start.
                 let bytes = tokio::fs::metadata(&partial).await.map_or(0, |m| m.len());
-                let update = QueueUpdate { state: Some(QueueState::Queued), bytes_done: Some(bytes), ..Default::default() };
+                let update =
+                    QueueUpdate { state: Some(QueueState::Queued), bytes_done: Some(bytes), ..Default::default() };
                 self.db.update_queue(id, update).await?;
-                let text = format!("⏸ {name}: paused for a restart of the bot, at {}. It resumes when the bot is back.", report::bytes(bytes));
+                let text = format!(
+                    "⏸ {name}: paused for a restart of the bot, at {}. It resumes when the bot is back.",
+                    report::bytes(bytes)
+                );
                 let _ = crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, text)).await;
                 return Ok(());
             }
             None => {
                 let _ = tokio::fs::remove_file(&partial).await;
                 self.db.remove_queue(id).await?;
-                crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, format!("❌ Download cancelled: {name}. The partial file was removed."))).await?;
+                crate::retry::retry_after(self.bot.edit_message_text(
+                    chat,
+                    status.id,
+                    format!("❌ Download cancelled: {name}. The partial file was removed."),
+                ))
+                .await?;
                 return Ok(());
             }
         };
@@ -374,12 +392,22 @@ impl Inner {
             report::bytes(speed as u64)
         );
         let _ = crate::retry::retry_after(self.bot.edit_message_text(chat, status.id, summary)).await;
-        let (running, _) = { let s = self.state(); (s.running.len(), s.waiting.len()) };
-        let outcome = DownloadOutcome { user: entry.user_id, succeeded: true, bytes: size, seconds: elapsed.as_secs_f64(), concurrent: running as u64 };
+        let (running, _) = {
+            let s = self.state();
+            (s.running.len(), s.waiting.len())
+        };
+        let outcome = DownloadOutcome {
+            user: entry.user_id,
+            succeeded: true,
+            bytes: size,
+            seconds: elapsed.as_secs_f64(),
+            concurrent: running as u64,
+        };
         self.db.record_download(outcome).await?;
         self.db.remove_queue(id).await?;
 
-        let processing = crate::retry::retry_after(self.bot.send_message(chat, format!("🔍 Analyzing {name}…"))).await?;
+        let processing =
+            crate::retry::retry_after(self.bot.send_message(chat, format!("🔍 Analyzing {name}…"))).await?;
         match self.organizer.organize(&staged, &name, entry.user_id).await {
             Ok(placed) => {
                 let shown = placed.path.strip_prefix(&self.config.folders.base).unwrap_or(&placed.path);
@@ -393,7 +421,9 @@ impl Inner {
                 let reason = format!("{e:#}");
                 tracing::error!(file = %name, error = %reason, "organizing failed");
                 self.log_error(&reason, &name, "organize").await;
-                let text = format!("⚠️ Downloaded {name}, but could not file it ({reason}). It stays in the Downloads folder.");
+                let text = format!(
+                    "⚠️ Downloaded {name}, but could not file it ({reason}). It stays in the Downloads folder."
+                );
                 crate::retry::retry_after(self.bot.edit_message_text(chat, processing.id, text)).await?;
             }
         }
@@ -443,7 +473,11 @@ impl Inner {
                 let now = done.load(Ordering::Relaxed);
                 let elapsed = started.elapsed();
                 let speed = (now - start_bytes) as f64 / elapsed.as_secs_f64().max(1e-3);
-                let eta = if speed > 0.0 { Duration::from_secs_f64(total.saturating_sub(now) as f64 / speed) } else { Duration::ZERO };
+                let eta = if speed > 0.0 {
+                    Duration::from_secs_f64(total.saturating_sub(now) as f64 / speed)
+                } else {
+                    Duration::ZERO
+                };
                 let text = format!(
                     "⬇️ Downloading {name}\n{}\n{} of {} · {}/s · {} left · {} elapsed",
                     report::progress_bar(now, total),
@@ -453,14 +487,22 @@ impl Inner {
                     report::duration(eta),
                     report::duration(elapsed)
                 );
-                let _ = crate::retry::retry_after(bot.edit_message_text(chat, message, text).reply_markup(cancel_button(id))).await;
+                let _ = crate::retry::retry_after(
+                    bot.edit_message_text(chat, message, text).reply_markup(cancel_button(id)),
+                )
+                .await;
                 let _ = db.update_queue(id, QueueUpdate { bytes_done: Some(now), ..Default::default() }).await;
             }
         })
     }
 
     /// Gets the file into `partial` and renames it to its own name in the staging folder.
-    async fn transfer(&self, entry: &QueueEntry, partial: &Path, done: &AtomicU64) -> Result<(PathBuf, Claim), TransferError> {
+    async fn transfer(
+        &self,
+        entry: &QueueEntry,
+        partial: &Path,
+        done: &AtomicU64,
+    ) -> Result<(PathBuf, Claim), TransferError> {
         let file = self.get_file(&entry.file_id).await?;
         let source = Path::new(&file.path);
         if source.is_absolute() && tokio::fs::try_exists(source).await.unwrap_or(false) {
@@ -494,7 +536,10 @@ impl Inner {
                 Err(e) if e.to_string().contains("too big") => return Err(TransferError::TooBig),
                 Err(teloxide::RequestError::RetryAfter(after)) => tokio::time::sleep(after.duration()).await,
                 Err(e) if attempt == TRANSFER_ATTEMPTS => {
-                    return Err(TransferError::Failed(format!("Telegram did not hand out the file ({})", self.redactor.clean(&e.to_string()))))
+                    return Err(TransferError::Failed(format!(
+                        "Telegram did not hand out the file ({})",
+                        self.redactor.clean(&e.to_string())
+                    )))
                 }
                 Err(e) => {
                     tracing::warn!(error = %self.redactor.clean(&e.to_string()), "getFile failed; retrying");

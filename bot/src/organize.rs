@@ -7,14 +7,14 @@
 //! sanitizes every component; this module checks the result with `is_inside` anyway, and
 //! refuses rather than trusts.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{bail, Context};
-use once_cell::sync::OnceCell;
 use bot_db::{Db, Method, Organized, OrganizedEntry};
+use once_cell::sync::OnceCell;
 
 use crate::config::Config;
 use crate::name_parser::NameParser;
@@ -85,8 +85,15 @@ impl Drop for Claim {
 impl Organizer {
     pub fn new(config: Arc<Config>, db: Db) -> anyhow::Result<Organizer> {
         let library = library_dirs(&config);
-        let organizer =
-            Organizer { config, db, library, tmdb: Arc::default(), services: Arc::default(), parser: Arc::default(), claims: Arc::default() };
+        let organizer = Organizer {
+            config,
+            db,
+            library,
+            tmdb: Arc::default(),
+            services: Arc::default(),
+            parser: Arc::default(),
+            claims: Arc::default(),
+        };
         if !cfg!(feature = "lazy-init") {
             // The baseline, as the original: everything ready before the first update.
             organizer.services_http()?;
@@ -176,7 +183,11 @@ impl Organizer {
         };
         self.db.insert_organized(entry).await.context("recording the organized file")?;
         self.refresh_jellyfin().await;
-        Ok(Placed { category: identified.category, path: target, uncertain: identified.confidence == Some(Confidence::Medium) })
+        Ok(Placed {
+            category: identified.category,
+            path: target,
+            uncertain: identified.confidence == Some(Confidence::Medium),
+        })
     }
 
     /// Appends to `low_confidence_log.csv` in `BASE_DIR`, as the original bot did. A
@@ -206,9 +217,18 @@ impl Organizer {
     /// Files `file` under the name an admin gave it and records it as manual. With
     /// `replaces` (a reorganize), the new record keeps the old one's original path, and the
     /// old record is removed once the new one is written.
-    pub async fn organize_manual(&self, file: &Path, name: &ManualName, user: i64, replaces: Option<&Organized>) -> anyhow::Result<Placed> {
+    pub async fn organize_manual(
+        &self,
+        file: &Path,
+        name: &ManualName,
+        user: i64,
+        replaces: Option<&Organized>,
+    ) -> anyhow::Result<Placed> {
         let Some(_claim) = self.claim(file) else {
-            bail!("{} is being filed right now (its download just finished); look for it in /history in a moment", file.display());
+            bail!(
+                "{} is being filed right now (its download just finished); look for it in /history in a moment",
+                file.display()
+            );
         };
         if !tokio::fs::try_exists(file).await.unwrap_or(false) {
             bail!("{} is no longer there", file.display());
@@ -218,7 +238,8 @@ impl Organizer {
         let replaces = match replaces {
             Some(old) => Some(old),
             None => {
-                found = self.db.organized_at(&file.display().to_string()).await.context("looking up the file's record")?;
+                found =
+                    self.db.organized_at(&file.display().to_string()).await.context("looking up the file's record")?;
                 found.as_ref()
             }
         };
@@ -261,8 +282,12 @@ impl Organizer {
             // back where it was, and say so.
             let back = if moved { move_file(&target, file).await } else { Ok(()) };
             return Err(match back {
-                Ok(()) => anyhow::Error::new(e).context(format!("recording the file failed, so it was put back at {}", file.display())),
-                Err(b) => anyhow::Error::new(e).context(format!("recording the file failed, and moving it back failed too ({b}): it is at {}", target.display())),
+                Ok(()) => anyhow::Error::new(e)
+                    .context(format!("recording the file failed, so it was put back at {}", file.display())),
+                Err(b) => anyhow::Error::new(e).context(format!(
+                    "recording the file failed, and moving it back failed too ({b}): it is at {}",
+                    target.display()
+                )),
             });
         }
         if let Some(old) = replaces {
@@ -288,7 +313,8 @@ impl Organizer {
     pub async fn remaining_episodes(&self, last: &Organized) -> anyhow::Result<Vec<FoundEpisode>> {
         let (Some(title), Some(after)) = (&last.entry.title, last.entry.episode) else { return Ok(Vec::new()) };
         let season = last.entry.season.unwrap_or(1);
-        let arrived_as = Path::new(&last.entry.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let arrived_as =
+            Path::new(&last.entry.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let arrived_title = self.parse(&arrived_as).await?.title;
         let mut found = Vec::new();
         for file in media_files(&self.config.folders.downloads).await? {
@@ -314,7 +340,13 @@ impl Organizer {
         let Some(jellyfin) = &self.config.jellyfin else { return };
         let url = format!("{}/Library/Refresh", jellyfin.url);
         let result = match self.services_http() {
-            Ok(c) => c.post(&url).timeout(SERVICE_REQUEST_TIMEOUT).header("X-Emby-Token", jellyfin.api_key.expose()).send().await,
+            Ok(c) => {
+                c.post(&url)
+                    .timeout(SERVICE_REQUEST_TIMEOUT)
+                    .header("X-Emby-Token", jellyfin.api_key.expose())
+                    .send()
+                    .await
+            }
             Err(e) => return tracing::warn!(error = format!("{e:#}"), "cannot build an HTTP client for Jellyfin"),
         };
         match result {
@@ -333,7 +365,13 @@ pub const SERVICE_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::fr
 /// The library's roots, as the naming layer wants them.
 pub fn library_dirs(config: &Config) -> LibraryDirs {
     let f = &config.folders;
-    LibraryDirs { movies: f.movies.clone(), tv: f.tv.clone(), anime: f.anime.clone(), music: f.music.clone(), other: f.other.clone() }
+    LibraryDirs {
+        movies: f.movies.clone(),
+        tv: f.tv.clone(),
+        anime: f.anime.clone(),
+        music: f.music.clone(),
+        other: f.other.clone(),
+    }
 }
 
 fn csv(field: &str) -> String {
@@ -431,7 +469,10 @@ async fn cross_device_partial(to: &Path) -> io::Result<(PathBuf, tokio::fs::File
 /// or, on a filesystem without it, a check right before a plain rename.
 pub(crate) fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a path"));
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a path"))
+    };
     let (f, t) = (c(from)?, c(to)?);
     // SAFETY: both are valid NUL-terminated strings that outlive the call.
     let rc = unsafe { libc::renameat2(libc::AT_FDCWD, f.as_ptr(), libc::AT_FDCWD, t.as_ptr(), libc::RENAME_NOREPLACE) };
@@ -462,7 +503,10 @@ mod tests {
         std::fs::write(&b, "b").unwrap();
         let e = rename_no_replace(&a, &b).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
-        assert_eq!((std::fs::read_to_string(&a).unwrap(), std::fs::read_to_string(&b).unwrap()), ("a".into(), "b".into()));
+        assert_eq!(
+            (std::fs::read_to_string(&a).unwrap(), std::fs::read_to_string(&b).unwrap()),
+            ("a".into(), "b".into())
+        );
         let c = dir.path().join("c.mkv");
         rename_no_replace(&a, &c).unwrap();
         assert!(!a.exists() && std::fs::read_to_string(&c).unwrap() == "a");
@@ -476,7 +520,12 @@ mod tests {
         // test, and the test says so instead of passing quietly.
         let (from_dir, to_dir) = (tempfile::tempdir_in("/dev/shm").unwrap(), tempfile::tempdir().unwrap());
         let (dev_from, dev_to) = (from_dir.path().metadata().unwrap().dev(), to_dir.path().metadata().unwrap().dev());
-        assert_ne!(dev_from, dev_to, "/dev/shm and {} are one filesystem here: the cross-device move is not exercised", to_dir.path().display());
+        assert_ne!(
+            dev_from,
+            dev_to,
+            "/dev/shm and {} are one filesystem here: the cross-device move is not exercised",
+            to_dir.path().display()
+        );
         let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         let (from, to) = (from_dir.path().join("Film.2010.mkv"), to_dir.path().join("Film (2010).mkv"));
         std::fs::write(&from, &bytes).unwrap();
@@ -512,7 +561,14 @@ mod tests {
         let claim = organizer.claim(&file).unwrap();
         assert!(organizer.claim(&file).is_none(), "one claim at a time");
         assert!(organizer.candidates().await.unwrap().is_empty());
-        let name = ManualName { category: Category::Movie, title: "Film".into(), year: None, season: None, episode: None, resolution: None };
+        let name = ManualName {
+            category: Category::Movie,
+            title: "Film".into(),
+            year: None,
+            season: None,
+            episode: None,
+            resolution: None,
+        };
         let refused = organizer.organize_manual(&file, &name, 1, None).await.unwrap_err();
         assert!(format!("{refused:#}").contains("being filed right now"), "{refused:#}");
         assert!(file.exists());

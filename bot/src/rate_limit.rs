@@ -38,7 +38,11 @@ impl Action {
             Action::Download => "file",
             Action::Organize => "organize action",
         };
-        if count == 1 { noun.to_owned() } else { format!("{noun}s") }
+        if count == 1 {
+            noun.to_owned()
+        } else {
+            format!("{noun}s")
+        }
     }
 }
 
@@ -128,7 +132,12 @@ pub struct Refused {
 impl Refused {
     pub fn message(&self) -> String {
         let secs = self.retry_in.as_secs_f64().ceil().max(1.0) as u64;
-        format!("⏳ Slow down: at most {} {} {}. Try again in {secs} s.", self.limit.count, self.action.what(self.limit.count), per(self.limit.window))
+        format!(
+            "⏳ Slow down: at most {} {} {}. Try again in {secs} s.",
+            self.limit.count,
+            self.action.what(self.limit.count),
+            per(self.limit.window)
+        )
     }
 }
 
@@ -170,7 +179,11 @@ impl Limiter {
         }
         if times.len() >= limit.count {
             let oldest = *times.front().expect("count is at least 1, so the window is not empty");
-            return Err(Refused { action, limit, retry_in: limit.window.saturating_sub(now.saturating_duration_since(oldest)) });
+            return Err(Refused {
+                action,
+                limit,
+                retry_in: limit.window.saturating_sub(now.saturating_duration_since(oldest)),
+            });
         }
         times.push_back(now);
         Ok(())

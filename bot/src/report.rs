@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use bot_db::{Queued, QueueState, Stats};
+use bot_db::{QueueState, Queued, Stats};
 
 /// `1.5 GB`, `320 KB`, `12 B` (powers of 1024, as file managers show them).
 pub fn bytes(n: u64) -> String {
@@ -71,12 +71,17 @@ pub fn stats(activity: &Activity, own: &Stats, admin_view: Option<(&Stats, &[(i6
     let mut out = String::new();
     let _ = writeln!(out, "📊 Bot status");
     let _ = writeln!(out, "Uptime: {}", duration(activity.uptime));
-    let _ = writeln!(out, "Active downloads: {} of {} · Queued: {}", activity.active, activity.max_concurrent, activity.queued);
+    let _ = writeln!(
+        out,
+        "Active downloads: {} of {} · Queued: {}",
+        activity.active, activity.max_concurrent, activity.queued
+    );
     match admin_view {
         Some((global, users)) => {
             let _ = writeln!(out, "\nAll users");
             stats_lines(&mut out, global);
-            let _ = writeln!(out, "Peak concurrent downloads: {} of {}", global.peak_concurrent, activity.max_concurrent);
+            let _ =
+                writeln!(out, "Peak concurrent downloads: {} of {}", global.peak_concurrent, activity.max_concurrent);
             for (user, s) in users {
                 let _ = writeln!(
                     out,
@@ -131,7 +136,14 @@ pub fn queue_view(entries: &[Queued], page: usize, per_page: usize) -> QueueView
         for (i, q) in running.iter().enumerate() {
             let e = &q.entry;
             let label = format!("▶{}", i + 1);
-            let _ = writeln!(out, "{label} {} {}\n  {} of {}", e.file_name, progress_bar(e.bytes_done, e.file_size), bytes(e.bytes_done), bytes(e.file_size));
+            let _ = writeln!(
+                out,
+                "{label} {} {}\n  {} of {}",
+                e.file_name,
+                progress_bar(e.bytes_done, e.file_size),
+                bytes(e.bytes_done),
+                bytes(e.file_size)
+            );
             view.shown.push((label, q.id, e.file_name.clone()));
         }
     }
@@ -171,7 +183,14 @@ mod tests {
     #[test]
     fn stats_for_a_user_and_for_an_admin() {
         let activity = Activity { uptime: Duration::from_secs(3723), active: 1, queued: 2, max_concurrent: 3 };
-        let own = Stats { files_handled: 4, successful_downloads: 3, failed_downloads: 1, total_bytes: 3 << 20, total_seconds: 3.0, peak_concurrent: 2 };
+        let own = Stats {
+            files_handled: 4,
+            successful_downloads: 3,
+            failed_downloads: 1,
+            total_bytes: 3 << 20,
+            total_seconds: 3.0,
+            peak_concurrent: 2,
+        };
         let text = stats(&activity, &own, None);
         assert!(text.contains("Uptime: 1h 02m 03s"), "{text}");
         assert!(text.contains("Successful: 3 (75%) · Failed: 1 (25%)"), "{text}");
@@ -209,7 +228,10 @@ mod tests {
         let view = queue_view(&entries, 0, 10);
         let first = &view.text;
         assert!(first.contains("▶1 a.mkv [█████░░░░░] 50%") && first.contains("12 waiting, page 1 of 2"), "{first}");
-        assert!(first.contains("10. w11.mkv (2.0 KB)") && !first.contains("w12.mkv") && !first.contains("gone"), "{first}");
+        assert!(
+            first.contains("10. w11.mkv (2.0 KB)") && !first.contains("w12.mkv") && !first.contains("gone"),
+            "{first}"
+        );
         assert_eq!(view.shown.len(), 11);
         assert_eq!(view.shown[0], ("▶1".to_owned(), 1, "a.mkv".to_owned()));
         assert_eq!(view.shown[10], ("10".to_owned(), 11, "w11.mkv".to_owned()));

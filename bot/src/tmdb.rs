@@ -159,9 +159,7 @@ pub struct TmdbClient {
 
 impl fmt::Debug for TmdbClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TmdbClient")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("TmdbClient").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
@@ -190,11 +188,7 @@ impl TmdbClient {
 
     /// Films whose title matches `title`, in TMDb's order (first page), optionally only
     /// those released in `year`.
-    pub async fn search_movie(
-        &self,
-        title: &str,
-        year: Option<u16>,
-    ) -> Result<Vec<MovieResult>, TmdbError> {
+    pub async fn search_movie(&self, title: &str, year: Option<u16>) -> Result<Vec<MovieResult>, TmdbError> {
         let mut query = vec![("query", title.to_owned())];
         if let Some(year) = year {
             query.push(("year", year.to_string()));
@@ -231,11 +225,7 @@ impl TmdbClient {
     /// thresholds is `naming::identify`'s job, and a poor one is what the low-confidence
     /// log records.
     pub async fn best_match(&self, parsed: &Parsed) -> Result<Option<TmdbMatch>, TmdbError> {
-        let Some(title) = parsed
-            .title
-            .as_deref()
-            .filter(|t| t.chars().any(char::is_alphanumeric))
-        else {
+        let Some(title) = parsed.title.as_deref().filter(|t| t.chars().any(char::is_alphanumeric)) else {
             return Ok(None);
         };
         if parsed.is_episode() {
@@ -277,19 +267,14 @@ impl TmdbClient {
     }
 
     /// GETs `path` (relative to the API URL) with the retry policy of the module docs.
-    async fn get_json<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T, TmdbError> {
+    async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, TmdbError> {
         let mut rate_limit_waited = false;
         let mut retries = 0u32;
         loop {
             let error = match self.attempt(path, query).await {
                 Attempt::Body(body) => {
-                    return serde_json::from_slice(&body).map_err(|e| TmdbError::BadResponse {
-                        reason: format!("{path}: {e}"),
-                    })
+                    return serde_json::from_slice(&body)
+                        .map_err(|e| TmdbError::BadResponse { reason: format!("{path}: {e}") })
                 }
                 Attempt::RateLimited(retry_after)
                     if !rate_limit_waited && retry_after <= self.config.max_retry_after =>
@@ -301,10 +286,7 @@ impl TmdbClient {
                 }
                 Attempt::RateLimited(retry_after) => TmdbError::RateLimited { retry_after },
                 Attempt::Retryable(error) if retries < self.config.max_retries => {
-                    let backoff = self
-                        .config
-                        .retry_backoff
-                        .saturating_mul(1u32 << retries.min(16));
+                    let backoff = self.config.retry_backoff.saturating_mul(1u32 << retries.min(16));
                     retries += 1;
                     tracing::warn!(endpoint = path, %error, ?backoff, retry = retries, "tmdb request failed, retrying");
                     tokio::time::sleep(backoff).await;
@@ -359,15 +341,9 @@ fn network_failure(error: reqwest::Error) -> Attempt {
 /// The body, read chunk by chunk so that a server sending without end is cut off.
 async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, TmdbError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| TmdbError::Network(e.without_url()))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| TmdbError::Network(e.without_url()))? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(TmdbError::BadResponse {
-                reason: format!("body over {MAX_BODY_BYTES} bytes"),
-            });
+            return Err(TmdbError::BadResponse { reason: format!("body over {MAX_BODY_BYTES} bytes") });
         }
         body.extend_from_slice(&chunk);
     }
@@ -387,11 +363,7 @@ fn retry_after(response: &reqwest::Response) -> Duration {
 }
 
 /// The result whose title (or original title) is most similar to `title`.
-fn most_similar<T>(
-    title: &str,
-    results: Vec<T>,
-    titles: impl Fn(&T) -> (&String, &String),
-) -> Option<T> {
+fn most_similar<T>(title: &str, results: Vec<T>, titles: impl Fn(&T) -> (&String, &String)) -> Option<T> {
     let score = |result: &T| {
         let (name, original) = titles(result);
         crate::naming::similarity(title, name).max(crate::naming::similarity(title, original))
@@ -399,10 +371,7 @@ fn most_similar<T>(
     let mut best: Option<(f64, T)> = None;
     for result in results {
         let result_score = score(&result);
-        if best
-            .as_ref()
-            .is_none_or(|(best_score, _)| result_score > *best_score)
-        {
+        if best.as_ref().is_none_or(|(best_score, _)| result_score > *best_score) {
             best = Some((result_score, result));
         }
     }
@@ -414,13 +383,7 @@ fn year_of(date: Option<&str>) -> Option<u16> {
 }
 
 fn into_keywords(keywords: Vec<Keyword>) -> Vec<TmdbKeyword> {
-    keywords
-        .into_iter()
-        .map(|k| TmdbKeyword {
-            id: k.id,
-            name: k.name,
-        })
-        .collect()
+    keywords.into_iter().map(|k| TmdbKeyword { id: k.id, name: k.name }).collect()
 }
 
 #[cfg(test)]
@@ -456,16 +419,10 @@ mod tests {
 
     /// The match for a file name: TMDb id, kind, title, year, anime.
     async fn matched(client: &TmdbClient, name: &str) -> Result<Option<String>, TmdbError> {
-        Ok(client.best_match(&parse(name)).await?.map(|m| {
-            format!(
-                "{} {:?} {} {:?} anime={}",
-                m.id,
-                m.kind,
-                m.title,
-                m.year,
-                m.is_anime()
-            )
-        }))
+        Ok(client
+            .best_match(&parse(name))
+            .await?
+            .map(|m| format!("{} {:?} {} {:?} anime={}", m.id, m.kind, m.title, m.year, m.is_anime())))
     }
 
     #[tokio::test]
@@ -473,17 +430,10 @@ mod tests {
         let server = server().await;
         let client = client(&server);
         let found = matched(&client, "Inception.2010.1080p.BluRay.x264.mkv").await;
-        assert_eq!(
-            found.ok().flatten().as_deref(),
-            Some("27205 Movie Inception Some(2010) anime=false")
-        );
+        assert_eq!(found.ok().flatten().as_deref(), Some("27205 Movie Inception Some(2010) anime=false"));
         let endpoints: Vec<_> = server.requests().iter().map(|r| r.endpoint).collect();
         assert_eq!(endpoints, ["search/movie", "movie/keywords"]);
-        assert!(
-            server.requests()[0].uri.contains("year=2010"),
-            "{}",
-            server.requests()[0].uri
-        );
+        assert!(server.requests()[0].uri.contains("year=2010"), "{}", server.requests()[0].uri);
         server.shutdown().await;
     }
 
@@ -491,10 +441,7 @@ mod tests {
     async fn a_wrong_year_falls_back_to_a_search_without_it() {
         let server = server().await;
         let found = matched(&client(&server), "The.Matrix.1998.720p.mkv").await;
-        assert_eq!(
-            found.ok().flatten().as_deref(),
-            Some("603 Movie The Matrix Some(1999) anime=false")
-        );
+        assert_eq!(found.ok().flatten().as_deref(), Some("603 Movie The Matrix Some(1999) anime=false"));
         server.shutdown().await;
     }
 
@@ -502,10 +449,7 @@ mod tests {
     async fn a_tv_show_is_found_by_an_episode_name() {
         let server = server().await;
         let found = matched(&client(&server), "Breaking.Bad.S01E02.720p.HDTV.x264.mkv").await;
-        assert_eq!(
-            found.ok().flatten().as_deref(),
-            Some("1396 Tv Breaking Bad Some(2008) anime=false")
-        );
+        assert_eq!(found.ok().flatten().as_deref(), Some("1396 Tv Breaking Bad Some(2008) anime=false"));
         let endpoints: Vec<_> = server.requests().iter().map(|r| r.endpoint).collect();
         assert_eq!(endpoints, ["search/tv", "tv/keywords"]);
         server.shutdown().await;
@@ -515,26 +459,16 @@ mod tests {
     async fn the_anime_keyword_comes_back_in_both_shapes() {
         let server = server().await;
         let client = client(&server);
-        let show = client
-            .best_match(&parse(
-                "[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv",
-            ))
-            .await;
+        let show = client.best_match(&parse("[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv")).await;
         let show = show.ok().flatten();
-        assert_eq!(
-            show.as_ref().map(|m| (m.id, m.is_anime())),
-            Some((37854, true))
-        );
+        assert_eq!(show.as_ref().map(|m| (m.id, m.is_anime())), Some((37854, true)));
         assert!(show.is_some_and(|m| m.keywords.iter().any(|k| k.id == ANIME_KEYWORD_ID)));
 
         // Movie keywords come as `keywords`, TV keywords as `results`.
         let movie = client.movie_keywords(129).await.unwrap_or_default();
         assert!(movie.iter().any(|k| k.id == ANIME_KEYWORD_ID), "{movie:?}");
         let tv = client.tv_keywords(1399).await.unwrap_or_default();
-        assert!(
-            !tv.is_empty() && tv.iter().all(|k| k.id != ANIME_KEYWORD_ID),
-            "{tv:?}"
-        );
+        assert!(!tv.is_empty() && tv.iter().all(|k| k.id != ANIME_KEYWORD_ID), "{tv:?}");
         server.shutdown().await;
     }
 
@@ -568,17 +502,12 @@ mod tests {
     #[tokio::test]
     async fn a_429_is_waited_out_for_exactly_retry_after() {
         let server = server().await;
-        server
-            .faults()
-            .fail_next("search/movie", 1, Fault::TooManyRequests { retry_after: 1 });
+        server.faults().fail_next("search/movie", 1, Fault::TooManyRequests { retry_after: 1 });
         let started = Instant::now();
         let found = client(&server).search_movie("Inception", Some(2010)).await;
         let waited = started.elapsed();
         assert_eq!(found.ok().map(|r| r.len()), Some(1));
-        assert!(
-            waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
-            "{waited:?}"
-        );
+        assert!(waited >= Duration::from_secs(1) && waited < Duration::from_secs(5), "{waited:?}");
         assert_eq!(server.faults().pending("search/movie"), 0);
         server.shutdown().await;
     }
@@ -586,9 +515,7 @@ mod tests {
     #[tokio::test]
     async fn a_second_429_or_a_long_retry_after_is_returned() {
         let server = server().await;
-        server
-            .faults()
-            .fail_next("search/tv", 2, Fault::TooManyRequests { retry_after: 1 });
+        server.faults().fail_next("search/tv", 2, Fault::TooManyRequests { retry_after: 1 });
         let found = client(&server).search_tv("Breaking Bad").await;
         assert!(
             matches!(found, Err(TmdbError::RateLimited { retry_after }) if retry_after == Duration::from_secs(1)),
@@ -596,9 +523,7 @@ mod tests {
         );
 
         // Longer than the client will wait: returned at once, for the caller to decide.
-        server
-            .faults()
-            .fail_next("search/tv", 1, Fault::TooManyRequests { retry_after: 3600 });
+        server.faults().fail_next("search/tv", 1, Fault::TooManyRequests { retry_after: 3600 });
         let started = Instant::now();
         let found = client(&server).search_tv("Breaking Bad").await;
         assert!(
@@ -613,17 +538,10 @@ mod tests {
     #[tokio::test]
     async fn a_5xx_is_retried_then_succeeds() {
         let server = server().await;
-        server
-            .faults()
-            .fail_next("search/movie", 1, Fault::Status(503));
-        server
-            .faults()
-            .fail_next("search/movie", 1, Fault::Status(500));
+        server.faults().fail_next("search/movie", 1, Fault::Status(503));
+        server.faults().fail_next("search/movie", 1, Fault::Status(500));
         let found = client(&server).search_movie("Inception", None).await;
-        assert_eq!(
-            found.ok().and_then(|r| r.first().map(|m| m.id)),
-            Some(27205)
-        );
+        assert_eq!(found.ok().and_then(|r| r.first().map(|m| m.id)), Some(27205));
         assert_eq!(server.requests().len(), 3);
         server.shutdown().await;
     }
@@ -631,14 +549,9 @@ mod tests {
     #[tokio::test]
     async fn a_5xx_that_persists_is_a_server_error() {
         let server = server().await;
-        server
-            .faults()
-            .fail_next("search/movie", 3, Fault::Status(502));
+        server.faults().fail_next("search/movie", 3, Fault::Status(502));
         let found = client(&server).search_movie("Inception", None).await;
-        assert!(
-            matches!(found, Err(TmdbError::Server { status: 502 })),
-            "{found:?}"
-        );
+        assert!(matches!(found, Err(TmdbError::Server { status: 502 })), "{found:?}");
         assert_eq!(server.requests().len(), 3, "one attempt and two retries");
         server.shutdown().await;
     }
@@ -657,18 +570,14 @@ mod tests {
         let server = server().await;
         server.faults().fail_next("search/movie", 1, Fault::Garbage);
         let found = client(&server).search_movie("Inception", None).await;
-        assert!(
-            matches!(found, Err(TmdbError::BadResponse { .. })),
-            "{found:?}"
-        );
+        assert!(matches!(found, Err(TmdbError::BadResponse { .. })), "{found:?}");
         server.shutdown().await;
     }
 
     #[tokio::test]
     async fn an_unreachable_server_is_a_network_error_without_the_key() {
         // A port that was free a moment ago: nothing listens there now.
-        let address = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())
-        {
+        let address = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
             Ok(address) => address,
             Err(e) => panic!("binding a probe port: {e}"),
         };
@@ -698,25 +607,16 @@ mod tests {
             genre_ids: Vec::new(),
         };
         let results = vec![
-            result(
-                1,
-                "The Office Christmas Special",
-                "The Office Christmas Special",
-            ),
+            result(1, "The Office Christmas Special", "The Office Christmas Special"),
             result(2, "The Office", "The Office"),
             result(3, "The Office", "The Office"),
             result(4, "Unrelated", "ワンピース"),
         ];
-        let best = most_similar("the office us", results.clone(), |r| {
-            (&r.name, &r.original_name)
-        });
+        let best = most_similar("the office us", results.clone(), |r| (&r.name, &r.original_name));
         assert_eq!(best.map(|r| r.id), Some(2), "the first of equals wins");
         let best = most_similar("ワンピース", results, |r| (&r.name, &r.original_name));
         assert_eq!(best.map(|r| r.id), Some(4), "by the original title");
-        assert_eq!(
-            most_similar("x", Vec::<TvResult>::new(), |r| (&r.name, &r.original_name)),
-            None
-        );
+        assert_eq!(most_similar("x", Vec::<TvResult>::new(), |r| (&r.name, &r.original_name)), None);
     }
 
     #[test]

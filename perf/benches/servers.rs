@@ -13,32 +13,21 @@ fn servers(c: &mut Criterion) {
     // One thread for the server and the client: no cross-thread wake-ups in the figures,
     // so a round trip is the CPU both sides spend plus the loopback, an upper bound on the
     // server's own time.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = rt
-        .block_on(TelegramServer::start(TelegramOptions::default()))
-        .expect("server");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let server = rt.block_on(TelegramServer::start(TelegramOptions::default())).expect("server");
     let user = server.user(1);
     let client = reqwest::Client::new();
     let send_url = format!("{}/bot{}/sendMessage", server.api_url(), server.token());
     let poll_url = format!("{}/bot{}/getUpdates", server.api_url(), server.token());
 
     let mut group = c.benchmark_group("telegram_server");
-    group
-        .measurement_time(Duration::from_secs(5))
-        .warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
 
     group.bench_function("send_message_round_trip", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let resp = client
-                    .post(&send_url)
-                    .json(&json!({"chat_id": 1, "text": "bench"}))
-                    .send()
-                    .await
-                    .expect("send");
+                let resp =
+                    client.post(&send_url).json(&json!({"chat_id": 1, "text": "bench"})).send().await.expect("send");
                 resp.bytes().await.expect("body")
             })
         });

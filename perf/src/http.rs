@@ -36,9 +36,7 @@ pub(crate) type Body = BoxBody<Bytes, io::Error>;
 pub(crate) struct DropConnection;
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into())
-        .map_err(|never: Infallible| match never {})
-        .boxed()
+    Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed()
 }
 
 pub(crate) fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
@@ -48,11 +46,9 @@ pub(crate) fn json_response(status: u16, body: &serde_json::Value) -> Response<B
 
 pub(crate) fn raw_response(status: u16, content_type: &str, body: Vec<u8>) -> Response<Body> {
     let mut resp = Response::new(full(body));
-    *resp.status_mut() =
-        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(value) = content_type.parse() {
-        resp.headers_mut()
-            .insert(hyper::header::CONTENT_TYPE, value);
+        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, value);
     }
     resp
 }
@@ -76,10 +72,7 @@ impl hyper::body::Body for ChannelBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(chunk)) => {
                 self.remaining = self.remaining.saturating_sub(chunk.len() as u64);
@@ -88,10 +81,7 @@ impl hyper::body::Body for ChannelBody {
             Poll::Ready(None) if self.remaining > 0 => {
                 // The producer stopped early: fail the body so the client sees a short read,
                 // never a silently truncated file.
-                Poll::Ready(Some(Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "producer stopped",
-                ))))
+                Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::UnexpectedEof, "producer stopped"))))
             }
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
@@ -125,11 +115,7 @@ impl Listening {
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, handle, stopped));
-        Ok(Listening {
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        Ok(Listening { addr, stop: Some(stop), task: Some(task) })
     }
 
     /// Stops accepting, closes every open connection (held long polls included) and waits
@@ -224,9 +210,7 @@ impl Faults {
     /// Every call of `method` (or of every method, with `"*"`) waits `delay` before it is
     /// handled. A method's own latency wins over `"*"`.
     pub fn set_latency(&self, method: &str, delay: Duration) {
-        self.lock()
-            .latency
-            .insert(method.to_ascii_lowercase(), delay);
+        self.lock().latency.insert(method.to_ascii_lowercase(), delay);
     }
 
     /// Caps the download speed in bytes per second (`None`: as fast as loopback goes).
@@ -241,10 +225,7 @@ impl Faults {
 
     /// How many faults are still queued for `method` (a test can check they were used up).
     pub fn pending(&self, method: &str) -> usize {
-        self.lock()
-            .queued
-            .get(&method.to_ascii_lowercase())
-            .map_or(0, VecDeque::len)
+        self.lock().queued.get(&method.to_ascii_lowercase()).map_or(0, VecDeque::len)
     }
 
     pub(crate) fn bandwidth(&self) -> Option<u64> {
@@ -254,29 +235,18 @@ impl Faults {
     /// Takes the fault for this call, if any, and the latency to apply before answering.
     pub(crate) fn on_call(&self, method_lower: &str) -> (Option<Fault>, Duration) {
         let mut state = self.lock();
-        let fault = match state
-            .queued
-            .get_mut(method_lower)
-            .and_then(VecDeque::pop_front)
-        {
+        let fault = match state.queued.get_mut(method_lower).and_then(VecDeque::pop_front) {
             Some(fault) => Some(fault),
             None => state.queued.get_mut("*").and_then(VecDeque::pop_front),
         };
-        let latency = state
-            .latency
-            .get(method_lower)
-            .or_else(|| state.latency.get("*"))
-            .copied()
-            .unwrap_or_default();
+        let latency = state.latency.get(method_lower).or_else(|| state.latency.get("*")).copied().unwrap_or_default();
         (fault, latency)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
         // A panic while holding this lock cannot leave the maps half-updated in a way that
         // matters to a test server, so a poisoned lock is simply taken over.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -316,15 +286,10 @@ pub(crate) fn paced_stream(
 
 /// Percent-decodes a request path (clients encode the `/` inside a file path as `%2F`).
 pub(crate) fn decode_path(path: &str) -> String {
-    percent_encoding::percent_decode_str(path)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned()
 }
 
 /// The query string as (name, value) pairs.
 pub(crate) fn query_pairs(req: &Request<Incoming>) -> Vec<(String, String)> {
-    req.uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
+    req.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
 }

@@ -29,8 +29,7 @@ pub mod tmdb;
 
 pub use http::{Fault, Faults};
 pub use telegram::{
-    generated_bytes, BotEvent, BotEventKind, BotMessage, Button, Call, CallbackAnswer, Content,
-    DocumentSpec, FileMode, PressError, ScriptedUser, SentDocument, TelegramOptions,
-    TelegramServer, WaitError,
+    generated_bytes, BotEvent, BotEventKind, BotMessage, Button, Call, CallbackAnswer, Content, DocumentSpec, FileMode,
+    PressError, ScriptedUser, SentDocument, TelegramOptions, TelegramServer, WaitError,
 };
 pub use tmdb::{Catalogue, Movie, Show, TmdbServer};

@@ -99,7 +99,9 @@ impl PerfCmd {
                 cmd!(sh, "{suite} compare --a {dir_a} --b {dir_b} --out target/perf {threshold...}")
                     .run()
                     .context("comparing the variants")?;
-                eprintln!("\nWrote target/perf/comparison.json, comparison.md, report.html, performance_test_summary.json");
+                eprintln!(
+                    "\nWrote target/perf/comparison.json, comparison.md, report.html, performance_test_summary.json"
+                );
                 Ok(())
             }
         }

@@ -9,12 +9,8 @@ pub struct Variant {
 
 /// The bot's optimization features (CONTRACT.md), and the `perf` features that build
 /// bot-db the same way for the `db_*` metrics.
-const FEATURES: &[(&str, &[&str])] = &[
-    ("lazy-init", &[]),
-    ("db-cache", &["cache"]),
-    ("db-batch", &["batch"]),
-    ("optimized", &["cache", "batch"]),
-];
+const FEATURES: &[(&str, &[&str])] =
+    &[("lazy-init", &[]), ("db-cache", &["cache"]), ("db-batch", &["batch"]), ("optimized", &["cache", "batch"])];
 
 impl Variant {
     pub fn baseline() -> Variant {

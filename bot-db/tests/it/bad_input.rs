@@ -76,7 +76,11 @@ fn truncated() {
 #[test]
 fn wrong_types() {
     check_history(b"{\"users\": {\"1\": {\"id\": 5}},\n \"organized\": {\"1\": {\"path\": 42}}}", 2, 31);
-    check_history(b"{\"users\": {\"1\": {\"id\": 5}}, \"organized\": {\"1\": {\"path\": \"a.mkv\"},\n\n \"2\": {\"year\": [1]}}}", 3, 16);
+    check_history(
+        b"{\"users\": {\"1\": {\"id\": 5}}, \"organized\": {\"1\": {\"path\": \"a.mkv\"},\n\n \"2\": {\"year\": [1]}}}",
+        3,
+        16,
+    );
     check(b"{\"users\": [1, 2]}", 1);
     check(b"[]", 1);
     check(b"{\"users\": {\"first\": {\"id\": 5}}}", 1);

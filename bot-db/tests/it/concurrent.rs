@@ -24,7 +24,8 @@ fn sixty_four_tasks_writing_at_once_lose_nothing() {
         at_once(&db, |db, task| async move {
             for i in 0..WRITES_PER_TASK {
                 db.insert_organized(crate::movie(&format!("t{task}-{i}.mkv"), Method::Auto)).await.unwrap();
-                let outcome = DownloadOutcome { user: task as i64, succeeded: true, bytes: 1, seconds: 0.0, concurrent: 1 };
+                let outcome =
+                    DownloadOutcome { user: task as i64, succeeded: true, bytes: 1, seconds: 0.0, concurrent: 1 };
                 db.record_download(outcome).await.unwrap();
             }
             db.add_user(task as i64).await.unwrap();

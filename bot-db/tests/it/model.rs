@@ -41,11 +41,18 @@ fn op() -> impl Strategy<Value = Op> {
         (0..10usize).prop_map(Op::DeleteOrganized),
         (0..9u8).prop_map(Op::IsOrganized),
         (0..10usize).prop_map(Op::Organized),
-        (0..3usize, 1..4usize, any::<bool>()).prop_map(|(page, per_page, manual)| Op::History { page, per_page, manual }),
+        (0..3usize, 1..4usize, any::<bool>()).prop_map(|(page, per_page, manual)| Op::History {
+            page,
+            per_page,
+            manual
+        }),
         Just(Op::LastManual),
         (0..3i64, 0..1000u64).prop_map(|(user, size)| Op::Enqueue { user, size }),
-        (0..6usize, 0..4u8, proptest::option::of(0..1000u64))
-            .prop_map(|(index, state, bytes)| Op::UpdateQueue { index, state, bytes }),
+        (0..6usize, 0..4u8, proptest::option::of(0..1000u64)).prop_map(|(index, state, bytes)| Op::UpdateQueue {
+            index,
+            state,
+            bytes
+        }),
         (0..6usize).prop_map(Op::RemoveQueue),
         Just(Op::Queue),
         Just(Op::LogError),
@@ -153,7 +160,11 @@ async fn step(db: &mut Db, path: &Path, model: &mut Model, op: Op) {
             // With nothing deleted in between, the page a cursor names is the next offset page.
             if let Some(older) = got.older {
                 let at = bot_db::PageStart::At(older);
-                let next = if manual { db.manual_page_at(None, at, per_page).await } else { db.history_page_at(None, at, per_page).await };
+                let next = if manual {
+                    db.manual_page_at(None, at, per_page).await
+                } else {
+                    db.history_page_at(None, at, per_page).await
+                };
                 let next_expected: Vec<_> = all.iter().skip((page + 1) * per_page).take(per_page).cloned().collect();
                 assert_eq!(next.unwrap().items, next_expected);
             } else {
@@ -192,7 +203,12 @@ async fn step(db: &mut Db, path: &Path, model: &mut Model, op: Op) {
         Op::Queue => check_queue(db, model).await,
         Op::LogError => {
             model.errors += 1;
-            let entry = bot_db::ErrorEntry { error: "boom".into(), file: None, stage: Some("download".into()), timestamp: None };
+            let entry = bot_db::ErrorEntry {
+                error: "boom".into(),
+                file: None,
+                stage: Some("download".into()),
+                timestamp: None,
+            };
             db.log_error(entry).await.unwrap();
         }
         Op::Reopen => {

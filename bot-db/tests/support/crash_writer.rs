@@ -25,9 +25,8 @@ fn main() {
         let _ = journal_limit;
         let db = Db::open_with(path, options).await.expect("the database opens");
         say("ready".into());
-        let tasks: Vec<_> = (0..writers)
-            .map(|w| tokio::spawn(write_forever(db.clone(), format!("{tag}-{w}"), w)))
-            .collect();
+        let tasks: Vec<_> =
+            (0..writers).map(|w| tokio::spawn(write_forever(db.clone(), format!("{tag}-{w}"), w))).collect();
         for task in tasks {
             task.await.expect("writer task");
         }

@@ -66,7 +66,13 @@ pub async fn run(bot: TgBot, msg: Message, app: App, command: Command) -> Handle
     }
     let admin_only = matches!(
         command,
-        Command::Users | Command::Shutdown | Command::Organize | Command::Organized(_) | Command::History(_) | Command::Propagate | Command::Cancel
+        Command::Users
+            | Command::Shutdown
+            | Command::Organize
+            | Command::Organized(_)
+            | Command::History(_)
+            | Command::Propagate
+            | Command::Cancel
     );
     let text = match command {
         _ if admin_only && !admin => "Permission denied: only the bot's admins may do that.".to_owned(),

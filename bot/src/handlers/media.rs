@@ -20,9 +20,17 @@ pub fn attachment(msg: &Message) -> Option<Attachment> {
     let (file, name, mime) = if let Some(d) = msg.document() {
         (&d.file, d.file_name.clone().unwrap_or_else(|| "document".into()), d.mime_type.as_ref())
     } else if let Some(v) = msg.video() {
-        (&v.file, v.file_name.clone().unwrap_or_else(|| format!("video-{}.mp4", v.file.unique_id)), v.mime_type.as_ref())
+        (
+            &v.file,
+            v.file_name.clone().unwrap_or_else(|| format!("video-{}.mp4", v.file.unique_id)),
+            v.mime_type.as_ref(),
+        )
     } else if let Some(a) = msg.audio() {
-        (&a.file, a.file_name.clone().unwrap_or_else(|| format!("audio-{}.mp3", a.file.unique_id)), a.mime_type.as_ref())
+        (
+            &a.file,
+            a.file_name.clone().unwrap_or_else(|| format!("audio-{}.mp3", a.file.unique_id)),
+            a.mime_type.as_ref(),
+        )
     } else {
         return None;
     };

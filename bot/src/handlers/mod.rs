@@ -56,7 +56,9 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 /// A plain text from an admin whose flow asked a question.
 fn awaits_answer(msg: &Message, app: &App) -> bool {
     let Some(user) = msg.from.as_ref().map(|u| u.id.0 as i64) else { return false };
-    msg.text().is_some_and(|t| !t.starts_with('/')) && app.config.is_admin(user) && app.flows.wants_text(user, msg.chat.id)
+    msg.text().is_some_and(|t| !t.starts_with('/'))
+        && app.config.is_admin(user)
+        && app.flows.wants_text(user, msg.chat.id)
 }
 
 async fn flow_answer(bot: TgBot, msg: Message, app: App) -> HandlerResult {
@@ -87,7 +89,8 @@ async fn hint(bot: TgBot, msg: Message) -> HandlerResult {
             let name = t.split_whitespace().next().unwrap_or(t);
             format!("I don't know the command {name}. Send /help for the list.")
         }
-        _ => "Send me a video, audio or subtitle file and I'll put it in the library. /help lists the commands.".to_owned(),
+        _ => "Send me a video, audio or subtitle file and I'll put it in the library. /help lists the commands."
+            .to_owned(),
     };
     crate::retry::retry_after(bot.send_message(msg.chat.id, text)).await?;
     Ok(())

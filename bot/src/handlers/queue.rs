@@ -23,7 +23,9 @@ pub async fn render(app: &App, page: usize) -> anyhow::Result<(String, InlineKey
     let mut rows: Vec<Vec<_>> = view
         .shown
         .iter()
-        .map(|(label, id, name)| vec![button(short(&format!("✖ Cancel {label}: {name}"), 48), format!("qc:{id}:{}", view.page))])
+        .map(|(label, id, name)| {
+            vec![button(short(&format!("✖ Cancel {label}: {name}"), 48), format!("qc:{id}:{}", view.page))]
+        })
         .collect();
     let mut nav = Vec::new();
     if view.page > 0 {
@@ -47,7 +49,13 @@ pub async fn command(bot: &TgBot, chat: ChatId, app: &App, page: &str) -> anyhow
 }
 
 /// A `q:` or `qc:` press by `presser`; returns the answer.
-pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, presser: i64, data: &str) -> anyhow::Result<String> {
+pub async fn pressed(
+    bot: &TgBot,
+    query: &CallbackQuery,
+    app: &App,
+    presser: i64,
+    data: &str,
+) -> anyhow::Result<String> {
     let chat = super::admin::origin(query).map_or(ChatId(presser), |(chat, _)| chat);
     let mut parts = data.split(':').skip(1).map(|p| p.parse::<u64>().ok());
     let answer = if data.starts_with("qc:") {

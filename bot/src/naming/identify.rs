@@ -79,12 +79,10 @@ pub struct TmdbMatch {
 impl TmdbMatch {
     /// Anime by TMDb's keyword "anime", or a Japanese-language animation.
     pub fn is_anime(&self) -> bool {
-        let has_anime_keyword = self
-            .keywords
-            .iter()
-            .any(|k| k.id == ANIME_KEYWORD_ID || k.name.eq_ignore_ascii_case("anime"));
-        let is_japanese_animation = self.genre_ids.contains(&ANIMATION_GENRE_ID)
-            && self.original_language.eq_ignore_ascii_case("ja");
+        let has_anime_keyword =
+            self.keywords.iter().any(|k| k.id == ANIME_KEYWORD_ID || k.name.eq_ignore_ascii_case("anime"));
+        let is_japanese_animation =
+            self.genre_ids.contains(&ANIMATION_GENRE_ID) && self.original_language.eq_ignore_ascii_case("ja");
         has_anime_keyword || is_japanese_animation
     }
 
@@ -115,11 +113,7 @@ pub struct Identified {
 }
 
 /// Decides where a parsed file belongs (see the module docs for the rules).
-pub fn identify(
-    parsed: &Parsed,
-    tmdb_match: Option<&TmdbMatch>,
-    thresholds: Thresholds,
-) -> Identified {
+pub fn identify(parsed: &Parsed, tmdb_match: Option<&TmdbMatch>, thresholds: Thresholds) -> Identified {
     let usable_title = parsed.title.as_deref().filter(|t| has_letter_or_digit(t));
     let is_episode = parsed.is_episode();
     let mut identified = Identified {
@@ -172,11 +166,7 @@ pub fn identify(
             if parsed.confidence == ParseConfidence::Low && !has_structure {
                 return identified;
             }
-            identified.category = if is_episode {
-                Category::Tv
-            } else {
-                Category::Movie
-            };
+            identified.category = if is_episode { Category::Tv } else { Category::Movie };
         }
     }
     identified
@@ -200,10 +190,7 @@ pub(crate) mod tests {
             year: Some(2010),
             original_language: "en".into(),
             genre_ids: vec![28, 878, 12],
-            keywords: vec![TmdbKeyword {
-                id: 1566,
-                name: "dream".into(),
-            }],
+            keywords: vec![TmdbKeyword { id: 1566, name: "dream".into() }],
         }
     }
 
@@ -217,10 +204,7 @@ pub(crate) mod tests {
             year: Some(1999),
             original_language: "ja".into(),
             genre_ids: vec![10759, 35, 16],
-            keywords: vec![TmdbKeyword {
-                id: ANIME_KEYWORD_ID,
-                name: "anime".into(),
-            }],
+            keywords: vec![TmdbKeyword { id: ANIME_KEYWORD_ID, name: "anime".into() }],
         }
     }
 
@@ -246,66 +230,26 @@ pub(crate) mod tests {
 
     #[test]
     fn without_tmdb_the_name_decides() {
-        check(
-            "Inception.2010.1080p.BluRay.x264.mkv",
-            None,
-            "Movie | Inception | Some(2010) | None | None | None",
-        );
-        check(
-            "Breaking.Bad.S01E02.720p.HDTV.x264.mkv",
-            None,
-            "Tv | Breaking Bad | None | Some(1) | Some(2) | None",
-        );
+        check("Inception.2010.1080p.BluRay.x264.mkv", None, "Movie | Inception | Some(2010) | None | None | None");
+        check("Breaking.Bad.S01E02.720p.HDTV.x264.mkv", None, "Tv | Breaking Bad | None | Some(1) | Some(2) | None");
         // No season in the name: season 1, as Jellyfin numbers a single-season show.
         check(
             "[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv",
             None,
             "Tv | One Piece | None | Some(1) | Some(1071) | None",
         );
-        check(
-            "Pink Floyd - Comfortably Numb.mp3",
-            None,
-            "Music | Pink Floyd | None | None | None | None",
-        );
-        check(
-            "01 - Track.flac",
-            None,
-            "Music |  | None | None | None | None",
-        );
-        check(
-            "VID_20230101_123456.mp4",
-            None,
-            "Other | VID | None | None | None | None",
-        );
-        check(
-            "Birthday.mkv",
-            None,
-            "Other | Birthday | None | None | None | None",
-        );
+        check("Pink Floyd - Comfortably Numb.mp3", None, "Music | Pink Floyd | None | None | None | None");
+        check("01 - Track.flac", None, "Music |  | None | None | None | None");
+        check("VID_20230101_123456.mp4", None, "Other | VID | None | None | None | None");
+        check("Birthday.mkv", None, "Other | Birthday | None | None | None | None");
         // A year is enough structure to call it a film (a wrong guess here, a fair one for
         // `Inception.2010.mkv`, which hunch rates just as low).
-        check(
-            "holiday_video_2019.mp4",
-            None,
-            "Movie | holiday video | Some(2019) | None | None | None",
-        );
-        check(
-            "Inception.2010.mkv",
-            None,
-            "Movie | Inception | Some(2010) | None | None | None",
-        );
-        check(
-            "setup.exe",
-            None,
-            "Other | setup exe | None | None | None | None",
-        );
+        check("holiday_video_2019.mp4", None, "Movie | holiday video | Some(2019) | None | None | None");
+        check("Inception.2010.mkv", None, "Movie | Inception | Some(2010) | None | None | None");
+        check("setup.exe", None, "Other | setup exe | None | None | None | None");
         check("....mkv", None, "Other |  | None | None | None | None");
         // Subtitles are named like the video they go with.
-        check(
-            "Inception.2010.1080p.BluRay.x264.srt",
-            None,
-            "Movie | Inception | Some(2010) | None | None | None",
-        );
+        check("Inception.2010.1080p.BluRay.x264.srt", None, "Movie | Inception | Some(2010) | None | None | None");
     }
 
     #[test]
@@ -327,11 +271,7 @@ pub(crate) mod tests {
             "Anime | One Piece | Some(1999) | Some(1) | Some(1) | Some(High)",
         );
         // TMDb's year fills in a name that has none.
-        check(
-            "Inception.1080p.mkv",
-            Some(inception()),
-            "Movie | Inception | Some(2010) | None | None | Some(High)",
-        );
+        check("Inception.1080p.mkv", Some(inception()), "Movie | Inception | Some(2010) | None | None | Some(High)");
     }
 
     #[test]
@@ -342,10 +282,7 @@ pub(crate) mod tests {
         assert!(show.is_anime(), "genre Animation, original language ja");
         show.original_language = "en".into();
         assert!(!show.is_anime(), "an English-language cartoon is not anime");
-        show.keywords.push(TmdbKeyword {
-            id: 1,
-            name: "Anime".into(),
-        });
+        show.keywords.push(TmdbKeyword { id: 1, name: "Anime".into() });
         assert!(show.is_anime(), "by the keyword's name too");
         assert!(!inception().is_anime());
     }
@@ -367,26 +304,15 @@ pub(crate) mod tests {
 
     #[test]
     fn the_similarity_thresholds_decide() {
-        let named = |title: &str| TmdbMatch {
-            title: title.into(),
-            original_title: title.into(),
-            ..inception()
-        };
+        let named = |title: &str| TmdbMatch { title: title.into(), original_title: title.into(), ..inception() };
         // 0.87: at or above 0.8, renamed to TMDb's title.
         check(
             "the.office.us.s02e01.720p.web.h264.mp4",
-            Some(TmdbMatch {
-                kind: TmdbKind::Tv,
-                ..named("The Office")
-            }),
+            Some(TmdbMatch { kind: TmdbKind::Tv, ..named("The Office") }),
             "Tv | The Office | Some(2010) | Some(2) | Some(1) | Some(High)",
         );
         // 0.75: between the thresholds, renamed with a warning.
-        check(
-            "The.Matrix.1999.mkv",
-            Some(named("Matrix")),
-            "Movie | Matrix | Some(2010) | None | None | Some(Medium)",
-        );
+        check("The.Matrix.1999.mkv", Some(named("Matrix")), "Movie | Matrix | Some(2010) | None | None | Some(Medium)");
         // 0.45: below 0.6, Other under its own name.
         let identified = identify(
             &parse("Star Wars Episode IV A New Hope 1977 720p.avi"),
@@ -397,23 +323,12 @@ pub(crate) mod tests {
             summary(&identified),
             "Other | Star Wars Episode IV A New Hope | Some(1977) | None | None | Some(Low)"
         );
-        assert_eq!(
-            identified.similarity.map(|s| (s * 100.0).round()),
-            Some(45.0)
-        );
+        assert_eq!(identified.similarity.map(|s| (s * 100.0).round()), Some(45.0));
     }
 
     #[test]
     fn a_tmdb_match_does_not_override_audio_or_a_missing_title() {
-        check(
-            "Inception.mp3",
-            Some(inception()),
-            "Music | Inception | None | None | None | None",
-        );
-        check(
-            "....mkv",
-            Some(inception()),
-            "Other |  | None | None | None | None",
-        );
+        check("Inception.mp3", Some(inception()), "Music | Inception | None | None | None | None");
+        check("....mkv", Some(inception()), "Other |  | None | None | None | None");
     }
 }

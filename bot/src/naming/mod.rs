@@ -19,12 +19,9 @@ mod sanitize;
 mod similarity;
 
 pub use identify::{
-    identify, Category, Identified, TmdbKeyword, TmdbKind, TmdbMatch, ANIMATION_GENRE_ID,
-    ANIME_KEYWORD_ID,
+    identify, Category, Identified, TmdbKeyword, TmdbKind, TmdbMatch, ANIMATION_GENRE_ID, ANIME_KEYWORD_ID,
 };
-pub use parse::{
-    classify_extension, parse, warm_up, MediaClass, MediaKind, ParseConfidence, Parsed,
-};
+pub use parse::{classify_extension, parse, warm_up, MediaClass, MediaKind, ParseConfidence, Parsed};
 pub use plan::{is_inside, plan_path, unique_name, LibraryDirs, MAX_NAME_ATTEMPTS};
 pub use sanitize::{sanitize_component, EMPTY_NAME, MAX_COMPONENT_BYTES};
 pub use similarity::{decide, similarity, Confidence, Thresholds};

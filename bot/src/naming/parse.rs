@@ -58,12 +58,9 @@ impl Parsed {
     }
 }
 
-const VIDEO_EXTENSIONS: &[&str] = &[
-    "mkv", "mp4", "avi", "mov", "m4v", "wmv", "flv", "webm", "ts", "m2ts", "mpg", "mpeg",
-];
-const AUDIO_EXTENSIONS: &[&str] = &[
-    "mp3", "flac", "m4a", "aac", "ogg", "opus", "wav", "wma", "alac",
-];
+const VIDEO_EXTENSIONS: &[&str] =
+    &["mkv", "mp4", "avi", "mov", "m4v", "wmv", "flv", "webm", "ts", "m2ts", "mpg", "mpeg"];
+const AUDIO_EXTENSIONS: &[&str] = &["mp3", "flac", "m4a", "aac", "ogg", "opus", "wav", "wma", "alac"];
 const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "ass", "ssa", "sub", "vtt", "idx"];
 
 /// An extension longer than this is not one (`Some.Title.Director's.Cut` has none).
@@ -93,11 +90,7 @@ pub fn parse(file_name: &str) -> Parsed {
     let extension = extension_of(file_name).map(str::to_ascii_lowercase);
     Parsed {
         original_name: file_name.to_owned(),
-        title: result
-            .title()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned),
+        title: result.title().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
         year: result.year().and_then(|y| u16::try_from(y).ok()),
         season: result.season().and_then(|s| u32::try_from(s).ok()),
         episode: result.episode().and_then(|e| u32::try_from(e).ok()),
@@ -112,9 +105,7 @@ pub fn parse(file_name: &str) -> Parsed {
 /// The class of a file name's extension (case-insensitive), or `None` when the bot does
 /// not take that kind of file. Accepts a bare extension (`"MKV"`) or a whole name.
 pub fn classify_extension(name: &str) -> Option<MediaClass> {
-    let extension = extension_of(name)
-        .unwrap_or_else(|| name.trim_start_matches('.'))
-        .to_ascii_lowercase();
+    let extension = extension_of(name).unwrap_or_else(|| name.trim_start_matches('.')).to_ascii_lowercase();
     let extension = extension.as_str();
     if VIDEO_EXTENSIONS.contains(&extension) {
         Some(MediaClass::Video)
@@ -163,11 +154,7 @@ mod tests {
             ("dir.mkv/file", None),
         ];
         for (name, expected) in cases {
-            assert_eq!(
-                classify_extension(name),
-                *expected,
-                "classify_extension({name:?})"
-            );
+            assert_eq!(classify_extension(name), *expected, "classify_extension({name:?})");
         }
     }
 
@@ -175,10 +162,7 @@ mod tests {
     fn the_extension_comes_from_the_name_not_from_hunch() {
         let cases: &[(&str, Option<&str>)] = &[
             ("Inception.2010.1080p.BluRay.x264.MKV", Some("mkv")),
-            (
-                "Mr.Robot.S01E01.eps1.0_hellofriend.mov.1080p.WEB-DL.mkv",
-                Some("mkv"),
-            ),
+            ("Mr.Robot.S01E01.eps1.0_hellofriend.mov.1080p.WEB-DL.mkv", Some("mkv")),
             ("Some.Title.Directors.Cut", Some("cut")),
             ("Title.With Space", None),
             ("noextension", None),
@@ -186,11 +170,7 @@ mod tests {
             ("../up/file.mp3", Some("mp3")),
         ];
         for (name, expected) in cases {
-            assert_eq!(
-                parse(name).extension.as_deref(),
-                *expected,
-                "extension of {name:?}"
-            );
+            assert_eq!(parse(name).extension.as_deref(), *expected, "extension of {name:?}");
         }
     }
 
@@ -218,8 +198,14 @@ mod tests {
         let cases = [
             ("Inception.2010.1080p.BluRay.x264.mkv", "Inception | 2010 | - | - | 1080p | Movie | High"),
             ("Breaking.Bad.S01E02.720p.HDTV.x264.mkv", "Breaking Bad | - | 1 | 2 | 720p | Episode | High"),
-            ("[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv", "One Piece | - | - | 1071 | 1080p | Episode | Medium"),
-            ("[HorribleSubs] Shingeki no Kyojin - 01 [720p].mkv", "Shingeki no Kyojin | - | - | 1 | 720p | Episode | Medium"),
+            (
+                "[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv",
+                "One Piece | - | - | 1071 | 1080p | Episode | Medium",
+            ),
+            (
+                "[HorribleSubs] Shingeki no Kyojin - 01 [720p].mkv",
+                "Shingeki no Kyojin | - | - | 1 | 720p | Episode | Medium",
+            ),
             (
                 "The.Matrix.1999.REMASTERED.2160p.UHD.BluRay.x265.10bit.HDR.DTS-HD.MA.5.1-GROUP.mkv",
                 "The Matrix | 1999 | - | - | 2160p | Movie | High",
@@ -231,9 +217,18 @@ mod tests {
             // The title keeps the name's lower case (guessit does the same).
             ("the.office.us.s02e01.720p.web.h264.mp4", "the office us | - | 2 | 1 | 720p | Episode | High"),
             ("Interstellar (2014) [2160p].mp4", "Interstellar | 2014 | - | - | 2160p | Movie | Medium"),
-            ("Spirited.Away.2001.JAPANESE.1080p.BluRay.x264.mkv", "Spirited Away | 2001 | - | - | 1080p | Movie | High"),
-            ("Star Wars Episode IV A New Hope 1977 720p.avi", "Star Wars Episode IV A New Hope | 1977 | - | - | 720p | Movie | Medium"),
-            ("Mr.Robot.S01E01.eps1.0_hellofriend.mov.1080p.WEB-DL.mkv", "Mr Robot | - | 1 | 1 | 1080p | Episode | High"),
+            (
+                "Spirited.Away.2001.JAPANESE.1080p.BluRay.x264.mkv",
+                "Spirited Away | 2001 | - | - | 1080p | Movie | High",
+            ),
+            (
+                "Star Wars Episode IV A New Hope 1977 720p.avi",
+                "Star Wars Episode IV A New Hope | 1977 | - | - | 720p | Movie | Medium",
+            ),
+            (
+                "Mr.Robot.S01E01.eps1.0_hellofriend.mov.1080p.WEB-DL.mkv",
+                "Mr Robot | - | 1 | 1 | 1080p | Episode | High",
+            ),
             ("Doctor.Who.2005.S10E01.1080p.BluRay.x264.mkv", "Doctor Who | 2005 | 10 | 1 | 1080p | Episode | High"),
             ("The.Office.2x01.The.Dundies.avi", "The Office | - | 2 | 1 | - | Episode | Medium"),
             ("1917.2019.1080p.BluRay.x264.mkv", "1917 | 2019 | - | - | 1080p | Movie | High"),
@@ -253,9 +248,7 @@ mod tests {
         for (name, expected) in cases {
             let actual = summary(&parse(name));
             if actual != expected {
-                failures.push(format!(
-                    "{name}\n  expected {expected}\n  actual   {actual}"
-                ));
+                failures.push(format!("{name}\n  expected {expected}\n  actual   {actual}"));
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -263,15 +256,7 @@ mod tests {
 
     #[test]
     fn hostile_names_parse_without_panicking() {
-        for name in [
-            "",
-            "\0",
-            "../../etc/passwd",
-            "/abs/path",
-            "....",
-            "CON.mkv",
-            &"x".repeat(300),
-        ] {
+        for name in ["", "\0", "../../etc/passwd", "/abs/path", "....", "CON.mkv", &"x".repeat(300)] {
             let parsed = parse(name);
             assert_eq!(parsed.original_name, name);
         }

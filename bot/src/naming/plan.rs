@@ -61,45 +61,26 @@ pub const MAX_NAME_ATTEMPTS: u32 = 10_000;
 /// The path `identified` belongs at, inside `library.root(identified.category)`.
 pub fn plan_path(identified: &Identified, library: &LibraryDirs) -> PathBuf {
     let root = library.root(identified.category);
-    let resolution = identified
-        .resolution
-        .as_deref()
-        .map(|r| format!(" [{r}]"))
-        .unwrap_or_default();
-    let extension = identified
-        .extension
-        .as_deref()
-        .map(|e| format!(".{e}"))
-        .unwrap_or_default();
+    let resolution = identified.resolution.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
+    let extension = identified.extension.as_deref().map(|e| format!(".{e}")).unwrap_or_default();
     match identified.category {
         Category::Movie => {
-            let year = identified
-                .year
-                .map(|y| format!(" ({y})"))
-                .unwrap_or_default();
+            let year = identified.year.map(|y| format!(" ({y})")).unwrap_or_default();
             let folder = format!("{}{year}", identified.title);
             let file = format!("{folder}{resolution}{extension}");
-            root.join(sanitize_component(&folder))
-                .join(sanitize_component(&file))
+            root.join(sanitize_component(&folder)).join(sanitize_component(&file))
         }
         Category::Tv | Category::Anime => {
             let season = identified.season.unwrap_or(1);
-            let show_folder = root
-                .join(sanitize_component(&identified.title))
-                .join(format!("Season {season:02}"));
+            let show_folder = root.join(sanitize_component(&identified.title)).join(format!("Season {season:02}"));
             let file = match identified.episode {
-                Some(episode) => format!(
-                    "{} - S{season:02}E{episode:02}{resolution}{extension}",
-                    identified.title
-                ),
+                Some(episode) => format!("{} - S{season:02}E{episode:02}{resolution}{extension}", identified.title),
                 // Nothing to number the file by: it keeps its own name in the right season.
                 None => identified.original_name.clone(),
             };
             show_folder.join(sanitize_component(&file))
         }
-        Category::Music | Category::Other => {
-            root.join(sanitize_component(&identified.original_name))
-        }
+        Category::Music | Category::Other => root.join(sanitize_component(&identified.original_name)),
     }
 }
 
@@ -169,21 +150,12 @@ mod tests {
         let planned = plan_path(&identified, &library());
         assert_eq!(relative(&planned), expected, "plan_path for {name:?}");
         let root = library().root(identified.category).to_owned();
-        assert!(
-            is_inside(&root, &planned),
-            "{} is not inside {}",
-            planned.display(),
-            root.display()
-        );
+        assert!(is_inside(&root, &planned), "{} is not inside {}", planned.display(), root.display());
     }
 
     #[test]
     fn the_contract_layout() {
-        check(
-            "Inception.2010.1080p.BluRay.x264.mkv",
-            None,
-            "Movies/Inception (2010)/Inception (2010) [1080p].mkv",
-        );
+        check("Inception.2010.1080p.BluRay.x264.mkv", None, "Movies/Inception (2010)/Inception (2010) [1080p].mkv");
         check(
             "Breaking.Bad.S01E02.720p.HDTV.x264.mkv",
             None,
@@ -194,37 +166,17 @@ mod tests {
             Some(one_piece()),
             "Anime/One Piece/Season 01/One Piece - S01E07 [1080p].mkv",
         );
-        check(
-            "Pink Floyd - Comfortably Numb.mp3",
-            None,
-            "Music/Pink Floyd - Comfortably Numb.mp3",
-        );
-        check(
-            "VID_20230101_123456.mp4",
-            None,
-            "Other/VID_20230101_123456.mp4",
-        );
+        check("Pink Floyd - Comfortably Numb.mp3", None, "Music/Pink Floyd - Comfortably Numb.mp3");
+        check("VID_20230101_123456.mp4", None, "Other/VID_20230101_123456.mp4");
     }
 
     #[test]
     fn unknown_parts_are_left_out() {
         // A bare title is too little to go on without TMDb (see identify.rs).
         check("Inception.mkv", None, "Other/Inception.mkv");
-        check(
-            "Inception.2010.mkv",
-            None,
-            "Movies/Inception (2010)/Inception (2010).mkv",
-        );
-        check(
-            "Inception.720p.mkv",
-            None,
-            "Movies/Inception/Inception [720p].mkv",
-        );
-        check(
-            "Breaking Bad S05E16 Felina.mkv",
-            None,
-            "TV/Breaking Bad/Season 05/Breaking Bad - S05E16.mkv",
-        );
+        check("Inception.2010.mkv", None, "Movies/Inception (2010)/Inception (2010).mkv");
+        check("Inception.720p.mkv", None, "Movies/Inception/Inception [720p].mkv");
+        check("Breaking Bad S05E16 Felina.mkv", None, "TV/Breaking Bad/Season 05/Breaking Bad - S05E16.mkv");
         check(
             "[SubsPlease] One Piece - 1071 (1080p) [ABCD1234].mkv",
             Some(one_piece()),
@@ -245,10 +197,7 @@ mod tests {
         identified.title = "../..".into();
         identified.season = Some(3);
         identified.episode = Some(4);
-        assert_eq!(
-            relative(&plan_path(&identified, &library())),
-            "TV/_/Season 03/_. - S03E04 [1080p].mkv"
-        );
+        assert_eq!(relative(&plan_path(&identified, &library())), "TV/_/Season 03/_. - S03E04 [1080p].mkv");
     }
 
     #[test]
@@ -259,25 +208,12 @@ mod tests {
         check("....", None, "Other/unnamed");
         check("CON.mkv", None, "Other/CON_.mkv");
         let mut identified = identify(&parse("CON.2010.mkv"), None, Thresholds::default());
-        assert_eq!(
-            relative(&plan_path(&identified, &library())),
-            "Movies/CON (2010)/CON (2010).mkv"
-        );
+        assert_eq!(relative(&plan_path(&identified, &library())), "Movies/CON (2010)/CON (2010).mkv");
         identified.year = None;
-        assert_eq!(
-            relative(&plan_path(&identified, &library())),
-            "Movies/CON_/CON_.mkv"
-        );
-        check(
-            "../../../Movies.2010.mkv",
-            None,
-            "Movies/Movies (2010)/Movies (2010).mkv",
-        );
+        assert_eq!(relative(&plan_path(&identified, &library())), "Movies/CON_/CON_.mkv");
+        check("../../../Movies.2010.mkv", None, "Movies/Movies (2010)/Movies (2010).mkv");
         let long = format!("{}.mp3", "a".repeat(300));
-        let planned = plan_path(
-            &identify(&parse(&long), None, Thresholds::default()),
-            &library(),
-        );
+        let planned = plan_path(&identify(&parse(&long), None, Thresholds::default()), &library());
         assert_eq!(relative(&planned), format!("Music/{}.mp3", "a".repeat(251)));
     }
 
@@ -298,39 +234,24 @@ mod tests {
             ("data/Movies", "data/Movies/a.mkv", true),
         ];
         for (root, path, expected) in cases {
-            assert_eq!(
-                is_inside(Path::new(root), Path::new(path)),
-                expected,
-                "is_inside({root:?}, {path:?})"
-            );
+            assert_eq!(is_inside(Path::new(root), Path::new(path)), expected, "is_inside({root:?}, {path:?})");
         }
     }
 
     #[test]
     fn a_taken_name_gets_a_number() {
-        let taken: HashSet<PathBuf> = [
-            "/m/Title (2010) [1080p].mkv",
-            "/m/Title (2010) [1080p] (2).mkv",
-            "/m/README",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+        let taken: HashSet<PathBuf> = ["/m/Title (2010) [1080p].mkv", "/m/Title (2010) [1080p] (2).mkv", "/m/README"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
         let exists = |p: &Path| taken.contains(p);
         let cases = [
             ("/m/Free.mkv", "/m/Free.mkv"),
-            (
-                "/m/Title (2010) [1080p].mkv",
-                "/m/Title (2010) [1080p] (3).mkv",
-            ),
+            ("/m/Title (2010) [1080p].mkv", "/m/Title (2010) [1080p] (3).mkv"),
             ("/m/README", "/m/README (2)"),
         ];
         for (path, expected) in cases {
-            assert_eq!(
-                unique_name(Path::new(path), exists),
-                Some(PathBuf::from(expected)),
-                "unique_name({path:?})"
-            );
+            assert_eq!(unique_name(Path::new(path), exists), Some(PathBuf::from(expected)), "unique_name({path:?})");
         }
     }
 
@@ -338,10 +259,7 @@ mod tests {
     fn a_numbered_name_stays_within_255_bytes() {
         let long = format!("/m/{}.mkv", "é".repeat(125)); // 250 + 4 bytes
         let unique = unique_name(Path::new(&long), |p| p == Path::new(&long));
-        let name = unique
-            .as_deref()
-            .and_then(Path::file_name)
-            .map(|n| n.to_string_lossy().into_owned());
+        let name = unique.as_deref().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
         let name = name.unwrap_or_default();
         assert!(name.len() <= MAX_COMPONENT_BYTES, "{} bytes", name.len());
         assert_eq!(name, format!("{} (2).mkv", "é".repeat(123)));

@@ -69,8 +69,7 @@ fn truncate_keeping_extension(name: &str, max_bytes: usize) -> String {
     match extension {
         Some(extension) => {
             let stem = &name[..name.len() - extension.len()];
-            let stem =
-                trim_dots_and_spaces(cut_at_char_boundary(stem, max_bytes - extension.len()));
+            let stem = trim_dots_and_spaces(cut_at_char_boundary(stem, max_bytes - extension.len()));
             format!("{stem}{extension}")
         }
         None => cut_at_char_boundary(name, max_bytes).to_owned(),
@@ -130,19 +129,12 @@ mod tests {
     fn check(input: &str, expected: &str) {
         let actual = sanitize_component(input);
         assert_eq!(actual, expected, "sanitize_component({input:?})");
-        assert_eq!(
-            sanitize_component(&actual),
-            actual,
-            "not idempotent on {input:?}"
-        );
+        assert_eq!(sanitize_component(&actual), actual, "not idempotent on {input:?}");
     }
 
     #[test]
     fn ordinary_names_are_kept() {
-        check(
-            "Inception (2010) [1080p].mkv",
-            "Inception (2010) [1080p].mkv",
-        );
+        check("Inception (2010) [1080p].mkv", "Inception (2010) [1080p].mkv");
         check("Amélie (2001)", "Amélie (2001)");
         check("千と千尋の神隠し.mkv", "千と千尋の神隠し.mkv");
         check("S.W.A.T", "S.W.A.T");
@@ -211,9 +203,6 @@ mod tests {
 
         // A cut that ends on a dot or space leaves none behind.
         let dotted = format!("{} x.mkv", "c".repeat(250));
-        assert_eq!(
-            sanitize_component(&dotted),
-            format!("{}.mkv", "c".repeat(250))
-        );
+        assert_eq!(sanitize_component(&dotted), format!("{}.mkv", "c".repeat(250)));
     }
 }

@@ -31,10 +31,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     /// The original bot's defaults.
     fn default() -> Thresholds {
-        Thresholds {
-            low: 0.6,
-            high: 0.8,
-        }
+        Thresholds { low: 0.6, high: 0.8 }
     }
 }
 
@@ -110,14 +107,7 @@ fn matching_characters(a: &[char], b: &[char]) -> usize {
 /// difflib's `find_longest_match` without junk: the longest common run of
 /// `a[a_lo..a_hi]` and `b[b_lo..b_hi]`, the earliest in `a` on ties, then the earliest in
 /// `b`. Returns its start in `a`, its start in `b`, and its length.
-fn longest_match(
-    a: &[char],
-    b: &[char],
-    a_lo: usize,
-    a_hi: usize,
-    b_lo: usize,
-    b_hi: usize,
-) -> (usize, usize, usize) {
+fn longest_match(a: &[char], b: &[char], a_lo: usize, a_hi: usize, b_lo: usize, b_hi: usize) -> (usize, usize, usize) {
     let (mut best_i, mut best_j, mut best_size) = (a_lo, b_lo, 0);
     // run_ending_at[j - b_lo + 1]: the length of the common run ending at a[i - 1], b[j].
     let width = b_hi - b_lo + 1;
@@ -126,11 +116,7 @@ fn longest_match(
     for (i, a_char) in a.iter().enumerate().take(a_hi).skip(a_lo) {
         for (j, b_char) in b.iter().enumerate().take(b_hi).skip(b_lo) {
             let slot = j - b_lo + 1;
-            current[slot] = if a_char == b_char {
-                previous[slot - 1] + 1
-            } else {
-                0
-            };
+            current[slot] = if a_char == b_char { previous[slot - 1] + 1 } else { 0 };
             let size = current[slot];
             if size > best_size {
                 best_i = i + 1 - size;
@@ -150,10 +136,7 @@ mod tests {
     #[track_caller]
     fn check(a: &str, b: &str, expected: f64) {
         let actual = similarity(a, b);
-        assert!(
-            (actual - expected).abs() < 1e-9,
-            "similarity({a:?}, {b:?}) = {actual}, expected {expected}"
-        );
+        assert!((actual - expected).abs() < 1e-9, "similarity({a:?}, {b:?}) = {actual}, expected {expected}");
     }
 
     /// The expected values are Python 3's `difflib.SequenceMatcher(None, a, b).ratio()` on
@@ -167,11 +150,7 @@ mod tests {
         check("Shingeki no Kyojin", "Attack on Titan", 0.12121212121212122);
         check("Blade Runner", "Blade Runner 2049", 0.8275862068965517);
         check("The Matrix", "Matrix", 0.75);
-        check(
-            "Spirited Away",
-            "Sen to Chihiro no Kamikakushi",
-            0.23809523809523808,
-        );
+        check("Spirited Away", "Sen to Chihiro no Kamikakushi", 0.23809523809523808);
     }
 
     #[test]
@@ -211,11 +190,7 @@ mod tests {
             (f64::NAN, Confidence::Low),
         ];
         for (similarity, expected) in cases {
-            assert_eq!(
-                decide(similarity, 0.6, 0.8),
-                expected,
-                "decide({similarity})"
-            );
+            assert_eq!(decide(similarity, 0.6, 0.8), expected, "decide({similarity})");
         }
     }
 }

@@ -88,7 +88,8 @@ fn assert_file(path: &Path, bytes: &[u8]) {
 
 /// The database as the bot left it (read after it stopped, or flushed).
 fn organized_records(dir: &Path) -> Vec<serde_json::Value> {
-    let db: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("library/db.json")).unwrap()).unwrap();
+    let db: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("library/db.json")).unwrap()).unwrap();
     db.get("organized").and_then(|t| t.as_object()).map(|t| t.values().cloned().collect()).unwrap_or_default()
 }
 
@@ -135,7 +136,11 @@ async fn a_movie_filed_by_hand_with_wrong_answers_retried() {
     assert_eq!(typed.text, "Tap Movie, TV, Anime or Skip above. Try again, or /cancel.");
     let title = admin.tap_then("Movie").await;
     assert!(title.text.starts_with("Title?"), "{}", title.text);
-    assert!(title.buttons().iter().any(|b| b.text.starts_with("✅ ")), "the parsed title is suggested: {:?}", title.buttons());
+    assert!(
+        title.buttons().iter().any(|b| b.text.starts_with("✅ ")),
+        "the parsed title is suggested: {:?}",
+        title.buttons()
+    );
 
     let wrong = admin.say("...").await;
     assert_eq!(wrong.text, "A title needs at least one letter or digit. Try again, or /cancel.");
@@ -165,8 +170,14 @@ async fn a_movie_filed_by_hand_with_wrong_answers_retried() {
     let records = organized_records(dir.path());
     assert_eq!(records.len(), 1, "{records:?}");
     let r = &records[0];
-    assert_eq!((r["method"].as_str(), r["category"].as_str(), r["title"].as_str()), (Some("manual"), Some("movie"), Some("The Real Film")));
-    assert_eq!((r["year"].as_i64(), r["resolution"].as_str(), r["organized_by"].as_i64()), (Some(2011), Some("1080p"), Some(ADMIN)));
+    assert_eq!(
+        (r["method"].as_str(), r["category"].as_str(), r["title"].as_str()),
+        (Some("manual"), Some("movie"), Some("The Real Film"))
+    );
+    assert_eq!(
+        (r["year"].as_i64(), r["resolution"].as_str(), r["organized_by"].as_i64()),
+        (Some(2011), Some("1080p"), Some(ADMIN))
+    );
     assert!(r["path"].as_str().unwrap().ends_with("Downloads/sm.rnd.mv.1080p.mkv"), "{r}");
 }
 
@@ -188,14 +199,24 @@ async fn an_episode_by_hand_then_the_rest_of_the_season_by_propagate() {
     admin.tap_then("Some.Show.S01E01.720p.mkv").await;
     admin.tap_then("TV").await;
     let season = admin.say("Proper Show Name").await;
-    assert!(season.text.starts_with("Season number?") && season.has_button("✅ 1"), "{} {:?}", season.text, season.buttons());
+    assert!(
+        season.text.starts_with("Season number?") && season.has_button("✅ 1"),
+        "{} {:?}",
+        season.text,
+        season.buttons()
+    );
     let wrong = admin.say("one").await;
     assert!(wrong.text.starts_with("\"one\" is not a season number"), "{}", wrong.text);
     let episode = admin.tap_then("✅ 1").await;
     assert!(episode.text.starts_with("Episode number?") && episode.has_button("✅ 1"), "{}", episode.text);
     let done = admin.tap_then("✅ 1").await;
     let show = "TV/Proper Show Name/Season 01";
-    assert!(done.text.starts_with(&format!("✅ Filed Some.Show.S01E01.720p.mkv as {show}/Proper Show Name - S01E01 [720p].mkv")), "{}", done.text);
+    assert!(
+        done.text
+            .starts_with(&format!("✅ Filed Some.Show.S01E01.720p.mkv as {show}/Proper Show Name - S01E01 [720p].mkv")),
+        "{}",
+        done.text
+    );
     assert!(done.text.contains("/propagate"), "{}", done.text);
     assert_file(&library(&bot).join(format!("{show}/Proper Show Name - S01E01 [720p].mkv")), &e1);
 
@@ -223,10 +244,19 @@ async fn an_episode_by_hand_then_the_rest_of_the_season_by_propagate() {
     assert!(status.success(), "{log}");
     let mut records: Vec<_> = organized_records(dir.path())
         .iter()
-        .map(|r| (r["episode"].as_i64(), r["season"].as_i64(), r["method"].as_str().map(str::to_owned), r["category"].as_str().map(str::to_owned), r["title"].as_str().map(str::to_owned)))
+        .map(|r| {
+            (
+                r["episode"].as_i64(),
+                r["season"].as_i64(),
+                r["method"].as_str().map(str::to_owned),
+                r["category"].as_str().map(str::to_owned),
+                r["title"].as_str().map(str::to_owned),
+            )
+        })
         .collect();
     records.sort();
-    let expect = |e| (Some(e), Some(1), Some("manual".to_owned()), Some("tv".to_owned()), Some("Proper Show Name".to_owned()));
+    let expect =
+        |e| (Some(e), Some(1), Some("manual".to_owned()), Some("tv".to_owned()), Some("Proper Show Name".to_owned()));
     assert_eq!(records, [expect(1), expect(3), expect(4)]);
 }
 
@@ -247,20 +277,38 @@ async fn a_long_list_pages_then_an_anime_episode_and_a_skip() {
     assert!(page1.has_button("Next ➡️") && !page1.has_button("⬅️ Prev"), "{:?}", page1.buttons());
     let page2 = admin.tap_then("Next ➡️").await;
     assert_eq!(page2.message_id, page1.message_id, "the list turns its page in place");
-    assert!(page2.text.contains("(page 2 of 2)") && page2.has_button("⬅️ Prev") && !page2.has_button("Next ➡️"), "{}", page2.text);
-    assert!(page2.has_button("Film.9.2001.mkv") && page2.has_button("Show.Of.Spirits.E07.1080p.mkv"), "{:?}", page2.buttons());
+    assert!(
+        page2.text.contains("(page 2 of 2)") && page2.has_button("⬅️ Prev") && !page2.has_button("Next ➡️"),
+        "{}",
+        page2.text
+    );
+    assert!(
+        page2.has_button("Film.9.2001.mkv") && page2.has_button("Show.Of.Spirits.E07.1080p.mkv"),
+        "{:?}",
+        page2.buttons()
+    );
 
     admin.tap_then("Show.Of.Spirits.E07.1080p.mkv").await;
     let title = admin.tap_then("Anime").await;
     assert!(title.text.starts_with("Title?"), "{}", title.text);
     admin.say("Spirit Show").await;
     let episode = admin.say("2").await; // season 2
-    assert!(episode.text.starts_with("Episode number?") && episode.has_button("✅ 7"), "the parsed episode is suggested: {} {:?}", episode.text, episode.buttons());
+    assert!(
+        episode.text.starts_with("Episode number?") && episode.has_button("✅ 7"),
+        "the parsed episode is suggested: {} {:?}",
+        episode.text,
+        episode.buttons()
+    );
     let wrong = admin.say("0").await;
     assert!(wrong.text.starts_with("\"0\" is not an episode number"), "{}", wrong.text);
     let done = admin.tap_then("✅ 7").await;
     let expected = "Anime/Spirit Show/Season 02/Spirit Show - S02E07 [1080p].mkv";
-    assert_eq!(done.text.lines().next().unwrap(), format!("✅ Filed Show.Of.Spirits.E07.1080p.mkv as {expected}"), "{}", done.text);
+    assert_eq!(
+        done.text.lines().next().unwrap(),
+        format!("✅ Filed Show.Of.Spirits.E07.1080p.mkv as {expected}"),
+        "{}",
+        done.text
+    );
     assert_file(&library(&bot).join(expected), &anime);
 
     // Skip: the file stays where it is, unrecorded, and is offered again.
@@ -280,13 +328,18 @@ async fn a_long_list_pages_then_an_anime_episode_and_a_skip() {
     let records = organized_records(dir.path());
     assert_eq!(records.len(), 1, "only the anime episode is recorded: {records:?}");
     let r = &records[0];
-    assert_eq!((r["category"].as_str(), r["season"].as_i64(), r["episode"].as_i64()), (Some("anime"), Some(2), Some(7)), "{r}");
+    assert_eq!(
+        (r["category"].as_str(), r["season"].as_i64(), r["episode"].as_i64()),
+        (Some("anime"), Some(2), Some(7)),
+        "{r}"
+    );
 }
 
 #[tokio::test]
 async fn propagate_left_by_cancel_or_by_silence_keeps_what_it_filed() {
     let bot = Bot::start(&[("ORGANIZE_TIMEOUT", "2")]).await;
-    let episodes: Vec<Vec<u8>> = (1..=4).map(|e| put(&bot, "Downloads", &format!("Night.Watch.S02E0{e}.mkv"))).collect();
+    let episodes: Vec<Vec<u8>> =
+        (1..=4).map(|e| put(&bot, "Downloads", &format!("Night.Watch.S02E0{e}.mkv"))).collect();
     let admin = Admin::of(&bot, ADMIN);
     admin.say("/organize").await;
     admin.tap_then("Night.Watch.S02E01.mkv").await;
@@ -302,7 +355,10 @@ async fn propagate_left_by_cancel_or_by_silence_keeps_what_it_filed() {
     let ask = admin.tap_then("Yes").await;
     assert!(ask.text.ends_with("File Night.Watch.S02E03.mkv as episode 3?"), "{}", ask.text);
     let left = admin.say("/cancel").await;
-    assert_eq!(left.text, "Left /propagate of Night Watch season 2: 1 filed, 0 skipped; the other 2 stay in Downloads.");
+    assert_eq!(
+        left.text,
+        "Left /propagate of Night Watch season 2: 1 filed, 0 skipped; the other 2 stay in Downloads."
+    );
     let stale = admin.tap("Yes");
     assert!(admin.answer(&stale).await.starts_with("This belongs to a flow that has ended"));
     assert_file(&show.join("Night Watch - S02E02.mkv"), &episodes[1]);
@@ -336,7 +392,12 @@ async fn a_file_the_bot_put_in_other_is_refiled_by_hand_and_its_record_replaced(
     let done = admin.say("no year").await;
     assert_eq!(done.text, "✅ Filed VID_20230101_123456.mp4 as Movies/Birthday Party/Birthday Party.mp4");
     let history = admin.say("/history").await;
-    assert!(history.text.starts_with("🗂 Organized files: 1,") && history.text.contains("1. Birthday Party · movie · manual"), "{}", history.text);
+    assert!(
+        history.text.starts_with("🗂 Organized files: 1,")
+            && history.text.contains("1. Birthday Party · movie · manual"),
+        "{}",
+        history.text
+    );
     assert!(!library(&bot).join("Other/VID_20230101_123456.mp4").exists(), "the file left Other/");
     assert!(library(&bot).join("Movies/Birthday Party/Birthday Party.mp4").exists());
     bot.signal(libc::SIGTERM);
@@ -344,8 +405,15 @@ async fn a_file_the_bot_put_in_other_is_refiled_by_hand_and_its_record_replaced(
     assert!(status.success(), "{log}");
     let records = organized_records(dir.path());
     assert_eq!(records.len(), 1, "the automatic record was replaced, not added to: {records:?}");
-    assert_eq!((records[0]["title"].as_str(), records[0]["method"].as_str()), (Some("Birthday Party"), Some("manual")), "{records:?}");
-    assert!(records[0]["new_path"].as_str().is_some_and(|p| p.ends_with("Movies/Birthday Party/Birthday Party.mp4")), "{records:?}");
+    assert_eq!(
+        (records[0]["title"].as_str(), records[0]["method"].as_str()),
+        (Some("Birthday Party"), Some("manual")),
+        "{records:?}"
+    );
+    assert!(
+        records[0]["new_path"].as_str().is_some_and(|p| p.ends_with("Movies/Birthday Party/Birthday Party.mp4")),
+        "{records:?}"
+    );
 }
 
 #[tokio::test]
@@ -362,7 +430,10 @@ async fn cancel_expiry_and_stale_buttons_are_answered_plainly() {
     assert_eq!(admin.say("/cancel").await.text, "Left the organize flow; nothing was moved.");
     assert_eq!(admin.say("/cancel").await.text, "There is nothing to cancel.");
     let stale = admin.tap("Movie");
-    assert_eq!(admin.answer(&stale).await, "This belongs to a flow that has ended or was replaced. Send /organize or /propagate to start again.");
+    assert_eq!(
+        admin.answer(&stale).await,
+        "This belongs to a flow that has ended or was replaced. Send /organize or /propagate to start again."
+    );
     assert_file(&library(&bot).join("Other/Mystery.File.mkv"), &bytes);
 
     // A new /organize replaces the flow: buttons of the previous list are stale.
@@ -436,7 +507,10 @@ async fn history_pages_details_delete_and_reorganize() {
     let names: Vec<String> = (1..=7).map(|i| format!("Film.Number.{i}.{}.1080p.mkv", 2000 + i)).collect();
     for name in &names {
         sender.send_document(DocumentSpec::generated(name, 1000)).await.unwrap();
-        sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+        sender
+            .next_bot_message(|m| m.text.starts_with("📁"), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
     }
     let admin = Admin::of(&bot, ADMIN);
     let page1 = admin.say("/history").await;
@@ -450,7 +524,11 @@ async fn history_pages_details_delete_and_reorganize() {
     // Details, then Delete Entry: the record goes, the file stays.
     let details = admin.tap_then("7. Film Number 1 (2001)").await;
     assert!(details.text.starts_with("🔎 Film Number 1 (2001)\nOriginal file: Film.Number.1.2001.1080p.mkv\nNow at: Movies/Film Number 1 (2001)/Film Number 1 (2001) [1080p].mkv"), "{}", details.text);
-    assert!(details.text.contains("Method: auto · Category: movie · Resolution: 1080p\nOrganized just now"), "{}", details.text);
+    assert!(
+        details.text.contains("Method: auto · Category: movie · Resolution: 1080p\nOrganized just now"),
+        "{}",
+        details.text
+    );
     let query = admin.tap("🗑 Delete Entry");
     assert_eq!(admin.answer(&query).await, "Entry deleted; the file stays where it is.");
     let after = admin.next("the page after the delete").await;
@@ -458,7 +536,11 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(library(&bot).join("Movies/Film Number 1 (2001)/Film Number 1 (2001) [1080p].mkv").exists());
 
     // The deleted entry's old Details button: told so, and the page redrawn.
-    let deleted_id = details.buttons().iter().find_map(|b| b.callback_data.as_deref()?.strip_prefix("hx:")?.split(':').next().map(str::to_owned)).unwrap();
+    let deleted_id = details
+        .buttons()
+        .iter()
+        .find_map(|b| b.callback_data.as_deref()?.strip_prefix("hx:")?.split(':').next().map(str::to_owned))
+        .unwrap();
     let stale = admin.me.press_data(&details, &format!("hd:{deleted_id}:1:0"));
     assert_eq!(admin.answer(&stale).await, "That entry was deleted meanwhile.");
 
@@ -468,9 +550,17 @@ async fn history_pages_details_delete_and_reorganize() {
     sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
     admin.tap("⬅️ Prev");
     let same = admin.next_where("page 1 of the open list", |m| m.text.contains("(page 1 of 2)")).await;
-    assert!(same.text.starts_with("🗂 Organized files: 6,") && same.text.contains("1. Film Number 7 (2007)"), "{}", same.text);
+    assert!(
+        same.text.starts_with("🗂 Organized files: 6,") && same.text.contains("1. Film Number 7 (2007)"),
+        "{}",
+        same.text
+    );
     let fresh = admin.say("/history").await;
-    assert!(fresh.text.starts_with("🗂 Organized files: 7,") && fresh.text.contains("1. Film Number 8 (2008)"), "{}", fresh.text);
+    assert!(
+        fresh.text.starts_with("🗂 Organized files: 7,") && fresh.text.contains("1. Film Number 8 (2008)"),
+        "{}",
+        fresh.text
+    );
     let details = admin.tap_then("2. Film Number 7 (2007)").await;
     assert!(details.has_button("♻️ Reorganize"), "{:?}", details.buttons());
 
@@ -488,7 +578,11 @@ async fn history_pages_details_delete_and_reorganize() {
     assert!(manual.text.contains("1. Film Seven (2007) · movie · manual"), "{}", manual.text);
     admin.say("/history").await;
     let seven = admin.tap_then("1. Film Seven (2007)").await;
-    assert!(seven.text.contains("Original file: Film.Number.7.2007.1080p.mkv"), "the original name is kept: {}", seven.text);
+    assert!(
+        seven.text.contains("Original file: Film.Number.7.2007.1080p.mkv"),
+        "the original name is kept: {}",
+        seven.text
+    );
     admin.say("/organized").await;
     let history = admin.say("/history").await;
     assert!(history.text.starts_with("🗂 Organized files: 7,"), "reorganize replaces the record: {}", history.text);
@@ -514,8 +608,14 @@ async fn a_page_turned_after_an_entry_above_it_was_deleted_skips_nothing() {
     let bot = Bot::start(&[]).await;
     let sender = bot.telegram.user(USER);
     for i in 1..=7 {
-        sender.send_document(DocumentSpec::generated(&format!("Film.Number.{i}.{}.1080p.mkv", 2000 + i), 1000)).await.unwrap();
-        sender.next_bot_message(|m| m.text.starts_with("📁"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+        sender
+            .send_document(DocumentSpec::generated(&format!("Film.Number.{i}.{}.1080p.mkv", 2000 + i), 1000))
+            .await
+            .unwrap();
+        sender
+            .next_bot_message(|m| m.text.starts_with("📁"), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
     }
     let admin = Admin::of(&bot, ADMIN);
     let first = admin.say("/history").await;
@@ -528,14 +628,23 @@ async fn a_page_turned_after_an_entry_above_it_was_deleted_skips_nothing() {
     admin.next("the page after the delete").await;
     // The first message's Next still starts right below Film 3: page offsets would now
     // skip Film 2, which moved up onto page 1.
-    let next = first.buttons().into_iter().find(|b| b.text == "Next ➡️").and_then(|b| b.callback_data).expect("a Next button");
+    let next =
+        first.buttons().into_iter().find(|b| b.text == "Next ➡️").and_then(|b| b.callback_data).expect("a Next button");
     admin.me.press_data(&first, &next);
     let page2 = admin.next_where("page 2 of the first list", |m| m.message_id == first.message_id).await;
-    assert!(page2.text.contains("5. Film Number 2 (2002)") && page2.text.contains("6. Film Number 1 (2001)"), "{}", page2.text);
+    assert!(
+        page2.text.contains("5. Film Number 2 (2002)") && page2.text.contains("6. Film Number 1 (2001)"),
+        "{}",
+        page2.text
+    );
     assert!(page2.text.starts_with("🗂 Organized files: 6, newest first (page 2 of 2)"), "{}", page2.text);
     assert!(!page2.text.contains("Film Number 3"), "{}", page2.text);
     let prev = admin.tap_then("⬅️ Prev").await;
-    assert!(prev.text.contains("1. Film Number 7 (2007)") && prev.text.contains("4. Film Number 3 (2003)"), "{}", prev.text);
+    assert!(
+        prev.text.contains("1. Film Number 7 (2007)") && prev.text.contains("4. Film Number 3 (2003)"),
+        "{}",
+        prev.text
+    );
     assert!(!prev.text.contains("Film Number 5"), "{}", prev.text);
 }
 
@@ -548,13 +657,24 @@ async fn the_queue_pages_and_cancels_in_place() {
     for i in 1..=12 {
         sender.send_document(DocumentSpec::generated(&format!("Queued.Film.{i:02}.mkv"), 2_000_000)).await.unwrap();
         let prefix = if i == 1 { "Starting download" } else { "Added to queue" };
-        sender.next_bot_message(|m| m.text.starts_with(prefix), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+        sender
+            .next_bot_message(|m| m.text.starts_with(prefix), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
     }
     let user = Admin::of(&bot, USER);
     let page1 = user.say_expecting("/queue", "⬇️ Downloading now").await;
     assert!(page1.text.starts_with("⬇️ Downloading now\n▶1 Queued.Film.01.mkv ["), "{}", page1.text);
-    assert!(page1.text.contains("⏳ Up next (11 waiting, page 1 of 2)") && page1.text.contains("10. Queued.Film.11.mkv"), "{}", page1.text);
-    assert!(page1.has_button("✖ Cancel ▶1: Queued.Film.01.mkv") && page1.has_button("✖ Cancel 10: Queued.Film.11.mkv"), "{:?}", page1.buttons());
+    assert!(
+        page1.text.contains("⏳ Up next (11 waiting, page 1 of 2)") && page1.text.contains("10. Queued.Film.11.mkv"),
+        "{}",
+        page1.text
+    );
+    assert!(
+        page1.has_button("✖ Cancel ▶1: Queued.Film.01.mkv") && page1.has_button("✖ Cancel 10: Queued.Film.11.mkv"),
+        "{:?}",
+        page1.buttons()
+    );
     user.tap("More (page 2) ➡️");
     let page2 = user.next_where("page 2", |m| m.text.starts_with("⬇️ Downloading now")).await;
     assert_eq!(page2.message_id, page1.message_id);
@@ -566,13 +686,22 @@ async fn the_queue_pages_and_cancels_in_place() {
     // A file arrives meanwhile; Refresh redraws the page in place with it.
     let late = bot.telegram.user(other_user);
     late.send_document(DocumentSpec::generated("Queued.Film.13.mkv", 2_000_000)).await.unwrap();
-    late.next_bot_message(|m| m.text.starts_with("Added to queue"), WAIT).await.unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
+    late.next_bot_message(|m| m.text.starts_with("Added to queue"), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log()));
     let query = user.tap("🔄 Refresh");
     user.answer(&query).await;
-    let back = user.next_where("the refreshed queue", |m| m.message_id == page1.message_id && m.text.contains("11 waiting")).await;
+    let back = user
+        .next_where("the refreshed queue", |m| m.message_id == page1.message_id && m.text.contains("11 waiting"))
+        .await;
     assert!(back.text.contains("page 1 of 2"), "{}", back.text);
     // Someone else's entry: another user may not cancel it; an admin may.
-    let data = back.buttons().iter().find(|b| b.text.starts_with("✖ Cancel 1:")).and_then(|b| b.callback_data.clone()).unwrap();
+    let data = back
+        .buttons()
+        .iter()
+        .find(|b| b.text.starts_with("✖ Cancel 1:"))
+        .and_then(|b| b.callback_data.clone())
+        .unwrap();
     let other = Admin::of(&bot, other_user);
     let query = other.me.press_data(&back, &data);
     assert_eq!(other.answer(&query).await, "Only the person who sent this file, or an admin, can cancel it.");
@@ -596,7 +725,11 @@ async fn rate_limits_say_when_to_come_back_and_never_block_shutdown() {
         if name.starts_with("First") {
             assert!(last.text.starts_with("✅ Filed First.Film.2001.mkv"), "{}", last.text);
         } else {
-            assert!(last.text.starts_with("⏳ Slow down: at most 1 organize action every 5 minutes. Try again in "), "{}", last.text);
+            assert!(
+                last.text.starts_with("⏳ Slow down: at most 1 organize action every 5 minutes. Try again in "),
+                "{}",
+                last.text
+            );
         }
     }
     assert!(library(&bot).join("Downloads/Second.Film.2002.mkv").exists(), "refused, so not moved");
@@ -610,7 +743,12 @@ async fn rate_limits_say_when_to_come_back_and_never_block_shutdown() {
     user.next_bot_message(|m| m.text.starts_with("Starting download"), WAIT).await.unwrap();
     user.send_document(DocumentSpec::generated("Second.File.2002.mkv", 1000)).await.unwrap();
     let slow = user.next_bot_message(|m| m.text.starts_with("⏳"), WAIT).await.unwrap();
-    assert!(slow.text.contains("at most 1 file a minute") && slow.text.ends_with("Second.File.2002.mkv was not downloaded: send it again then."), "{}", slow.text);
+    assert!(
+        slow.text.contains("at most 1 file a minute")
+            && slow.text.ends_with("Second.File.2002.mkv was not downloaded: send it again then."),
+        "{}",
+        slow.text
+    );
     // /shutdown always gets through.
     admin.say("/shutdown").await;
     let (status, log, _, _) = bot.exit().await;

@@ -13,12 +13,22 @@ async fn every_command_answers_an_allowed_user() {
     }
     for command in ["/stats", "/status"] {
         let stats = bot.ask(USER, command).await;
-        assert!(stats.contains("Uptime:") && stats.contains("Your downloads") && stats.contains("Files handled: 0"), "{stats}");
+        assert!(
+            stats.contains("Uptime:") && stats.contains("Your downloads") && stats.contains("Files handled: 0"),
+            "{stats}"
+        );
         assert!(stats.contains("Active downloads: 0 of 3 · Queued: 0"), "{stats}");
     }
     assert_eq!(bot.ask(USER, "/queue").await, "Nothing is downloading and nothing is waiting.");
     let test = bot.ask(USER, "/test").await;
-    for line in ["✅ Downloads: writable", "✅ Movies: writable", "✅ Other: writable", "✅ Telegram: connected as @local_test_bot", "ℹ️ TMDb: not configured", "✅ Naming: Inception.2010.1080p.BluRay.x264.mkv → Movies/Inception (2010)/Inception (2010) [1080p].mkv"] {
+    for line in [
+        "✅ Downloads: writable",
+        "✅ Movies: writable",
+        "✅ Other: writable",
+        "✅ Telegram: connected as @local_test_bot",
+        "ℹ️ TMDb: not configured",
+        "✅ Naming: Inception.2010.1080p.BluRay.x264.mkv → Movies/Inception (2010)/Inception (2010) [1080p].mkv",
+    ] {
         assert!(test.contains(line), "/test lacks {line:?}: {test}");
     }
     let denied = bot.ask(USER, "/users").await;
@@ -58,7 +68,21 @@ async fn the_command_menu_is_registered_and_its_refusal_is_survived() {
     let names: Vec<_> = menu.as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap().to_owned()).collect();
     assert_eq!(
         names,
-        ["start", "help", "stats", "status", "queue", "test", "organize", "organized", "history", "propagate", "cancel", "users", "shutdown"]
+        [
+            "start",
+            "help",
+            "stats",
+            "status",
+            "queue",
+            "test",
+            "organize",
+            "organized",
+            "history",
+            "propagate",
+            "cancel",
+            "users",
+            "shutdown"
+        ]
     );
 
     let telegram = perf::TelegramServer::start(perf::TelegramOptions::default()).await.unwrap();

@@ -74,7 +74,15 @@ async fn each_kind_of_file_lands_at_its_jellyfin_path() {
 async fn hostile_names_stay_inside_the_library() {
     let bot = Bot::start(&[]).await;
     let long = format!("{}.mkv", "a".repeat(300));
-    let names = ["../../../../etc/passwd.mkv", "/abs/olute.mkv", "nul\u{0}byte.mkv", long.as_str(), "CON.mkv", "....mkv", "..\\..\\win.mkv"];
+    let names = [
+        "../../../../etc/passwd.mkv",
+        "/abs/olute.mkv",
+        "nul\u{0}byte.mkv",
+        long.as_str(),
+        "CON.mkv",
+        "....mkv",
+        "..\\..\\win.mkv",
+    ];
     for name in names {
         send(&bot, name, 1000).await;
         let filed = expect(&bot, "📁").await;
@@ -85,14 +93,21 @@ async fn hostile_names_stay_inside_the_library() {
         assert!(file.starts_with("library"), "a file outside the library: {file:?}");
         assert!(file.file_name().unwrap().len() <= 255, "{file:?}");
     }
-    assert_eq!(files_under(&bot.dir.path().join("library/Other")).len() + files_under(&bot.dir.path().join("library/Movies")).len(), names.len());
+    assert_eq!(
+        files_under(&bot.dir.path().join("library/Other")).len()
+            + files_under(&bot.dir.path().join("library/Movies")).len(),
+        names.len()
+    );
 }
 
 #[tokio::test]
 async fn unsupported_files_and_strangers_get_nothing_downloaded() {
     let bot = Bot::start(&[]).await;
     send(&bot, "setup.exe", 10).await;
-    assert_eq!(expect(&bot, "Ignoring").await, "Ignoring setup.exe: unsupported extension. I take video, audio and subtitle files.");
+    assert_eq!(
+        expect(&bot, "Ignoring").await,
+        "Ignoring setup.exe: unsupported extension. I take video, audio and subtitle files."
+    );
     let stranger = bot.telegram.user(STRANGER);
     stranger.send_document(DocumentSpec::generated("Movie.2010.mkv", 10)).await.unwrap();
     let answer = stranger.next_bot_message(|_| true, WAIT).await.unwrap().text;
@@ -133,7 +148,10 @@ async fn cancel_removes_the_partial_file() {
     };
     assert!(stranger_press, "the stranger sees no button in their own chat");
     bot.telegram.user(USER).press_button("Cancel download").unwrap();
-    assert_eq!(expect(&bot, "❌ Download cancelled").await, "❌ Download cancelled: Big.Movie.2020.mkv. The partial file was removed.");
+    assert_eq!(
+        expect(&bot, "❌ Download cancelled").await,
+        "❌ Download cancelled: Big.Movie.2020.mkv. The partial file was removed."
+    );
     let mut left = files_under(&bot.dir.path().join("library"));
     // The database (and, with db-batch, its journal) is all that may remain.
     left.retain(|p| !p.to_string_lossy().starts_with("db.json"));
@@ -152,7 +170,10 @@ async fn the_status_message_shows_progress_every_15_seconds() {
     assert_eq!(started, "⬇️ Starting download: Slow.Movie.2020.mkv");
     let user = bot.telegram.user(USER);
     let progress = user
-        .next_bot_message(|m| m.text.starts_with("⬇️ Downloading Slow.Movie.2020.mkv"), std::time::Duration::from_secs(30))
+        .next_bot_message(
+            |m| m.text.starts_with("⬇️ Downloading Slow.Movie.2020.mkv"),
+            std::time::Duration::from_secs(30),
+        )
         .await
         .unwrap_or_else(|e| panic!("no progress edit: {e}\n{}", bot.log()));
     let lines: Vec<&str> = progress.text.lines().collect();
@@ -176,12 +197,18 @@ async fn a_file_over_the_cloud_limit_is_explained() {
 
 #[tokio::test]
 async fn a_local_bot_api_server_hands_files_from_disk() {
-    let telegram = TelegramServer::start(TelegramOptions { file_mode: perf::FileMode::Local, ..TelegramOptions::default() }).await.unwrap();
+    let telegram =
+        TelegramServer::start(TelegramOptions { file_mode: perf::FileMode::Local, ..TelegramOptions::default() })
+            .await
+            .unwrap();
     let bot = Bot::start_in(telegram, tempfile::tempdir().unwrap(), &[]).await;
     send(&bot, "Huge.Movie.2020.1080p.mkv", 25 * 1024 * 1024).await;
     let filed = expect(&bot, "📁").await;
     assert_eq!(filed, "📁 Filed in the library: Movies/Huge Movie (2020)/Huge Movie (2020) [1080p].mkv");
-    assert_generated(&bot.dir.path().join("library/Movies/Huge Movie (2020)/Huge Movie (2020) [1080p].mkv"), 25 * 1024 * 1024);
+    assert_generated(
+        &bot.dir.path().join("library/Movies/Huge Movie (2020)/Huge Movie (2020) [1080p].mkv"),
+        25 * 1024 * 1024,
+    );
     assert!(bot.telegram.calls_of("download").is_empty(), "taken from disk, not over HTTP");
 }
 
@@ -267,11 +294,17 @@ async fn a_failing_tmdb_falls_back_to_the_file_name() {
     let (url, key) = (tmdb.api_url(), tmdb.api_key().to_owned());
     let bot = Bot::start(&[("TMDB_API_URL", &url), ("TMDB_API_KEY", &key)]).await;
     send(&bot, "Inception.2010.1080p.BluRay.x264.mkv", 5000).await;
-    assert_eq!(expect(&bot, "📁").await, "📁 Filed in the library: Movies/Inception (2010)/Inception (2010) [1080p].mkv");
+    assert_eq!(
+        expect(&bot, "📁").await,
+        "📁 Filed in the library: Movies/Inception (2010)/Inception (2010) [1080p].mkv"
+    );
     tmdb.faults().clear();
     tmdb.faults().fail_next("*", 1, Fault::Garbage);
     send(&bot, "Breaking.Bad.S01E03.720p.mkv", 5000).await;
-    assert_eq!(expect(&bot, "📁").await, "📁 Filed in the library: TV/Breaking Bad/Season 01/Breaking Bad - S01E03 [720p].mkv");
+    assert_eq!(
+        expect(&bot, "📁").await,
+        "📁 Filed in the library: TV/Breaking Bad/Season 01/Breaking Bad - S01E03 [720p].mkv"
+    );
     assert!(bot.log().contains("TMDb lookup failed"), "{}", bot.log());
 }
 
@@ -287,7 +320,8 @@ async fn jellyfin_is_asked_to_refresh_after_each_file() {
             let mut buf = vec![0u8; 4096];
             let n = socket.read(&mut buf).await.unwrap_or(0);
             let _ = heads_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = socket.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            let _ =
+                socket.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
         }
     });
     let bot = Bot::start(&[("JELLYFIN_URL", &url), ("JELLYFIN_API_KEY", "jf-secret")]).await;

@@ -129,7 +129,10 @@ impl Bot {
     pub async fn send_and_wait_for_reply_call(&self, user: i64, text: &str) {
         let before = self.telegram.calls_of("sendMessage").len();
         self.telegram.user(user).send_text(text);
-        self.wait_until(&format!("the reply to {text:?} going out"), || self.telegram.calls_of("sendMessage").len() > before).await;
+        self.wait_until(&format!("the reply to {text:?} going out"), || {
+            self.telegram.calls_of("sendMessage").len() > before
+        })
+        .await;
     }
 
     pub fn signal(&self, signal: i32) {
@@ -139,7 +142,8 @@ impl Bot {
 
     /// Waits (boundedly) for the bot to exit; returns its status and log.
     pub async fn exit(mut self) -> (ExitStatus, String, TelegramServer, tempfile::TempDir) {
-        let status = wait_exit(&mut self.child.0).await.unwrap_or_else(|| panic!("the bot did not exit\n{}", self.log()));
+        let status =
+            wait_exit(&mut self.child.0).await.unwrap_or_else(|| panic!("the bot did not exit\n{}", self.log()));
         // Let the reader thread drain what the process wrote last.
         tokio::time::sleep(Duration::from_millis(50)).await;
         let log = self.log();
@@ -156,4 +160,3 @@ pub async fn wait_exit(child: &mut Child) -> Option<ExitStatus> {
     }
     None
 }
-

@@ -94,7 +94,10 @@ async fn refuses_broken_database(telegram: &TelegramServer, broken: &[u8], line:
     tokio::time::sleep(Duration::from_millis(50)).await;
     let log = stderr.lock().unwrap().clone();
     assert_eq!(status.code(), Some(1), "{log}");
-    assert!(log.contains(&format!("db.json:{line}:")) && log.contains("left as it is"), "names the file and the line: {log}");
+    assert!(
+        log.contains(&format!("db.json:{line}:")) && log.contains("left as it is"),
+        "names the file and the line: {log}"
+    );
     assert_eq!(std::fs::read(library.join("db.json")).unwrap(), broken);
 }
 
@@ -153,13 +156,12 @@ async fn the_startup_timeline_and_metrics_are_written_when_asked_for() {
     let out = tempfile::tempdir().unwrap();
     let timeline = out.path().join("timeline.txt");
     let metrics = out.path().join("metrics.txt");
-    let bot = Bot::start(&[
-        ("BOT_STARTUP_TIMELINE", timeline.to_str().unwrap()),
-        ("BOT_METRICS", metrics.to_str().unwrap()),
-    ])
-    .await;
+    let bot =
+        Bot::start(&[("BOT_STARTUP_TIMELINE", timeline.to_str().unwrap()), ("BOT_METRICS", metrics.to_str().unwrap())])
+            .await;
     bot.ask(USER, "/start").await;
-    bot.wait_until("the menu's phase", || std::fs::read_to_string(&timeline).unwrap().contains("commands_registered")).await;
+    bot.wait_until("the menu's phase", || std::fs::read_to_string(&timeline).unwrap().contains("commands_registered"))
+        .await;
     bot.signal(libc::SIGTERM);
     let (status, log, _, _) = bot.exit().await;
     assert_eq!(status.code(), Some(0), "{log}");

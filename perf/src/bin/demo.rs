@@ -49,7 +49,8 @@ async fn run() -> anyhow::Result<()> {
         None => bail!("usage: demo --bot PATH"),
     };
     // A local Bot API server's mode: files over 20 MB are fine, and taken from disk.
-    let telegram = TelegramServer::start(TelegramOptions { file_mode: FileMode::Local, ..TelegramOptions::default() }).await?;
+    let telegram =
+        TelegramServer::start(TelegramOptions { file_mode: FileMode::Local, ..TelegramOptions::default() }).await?;
     let tmdb = TmdbServer::start(Catalogue::builtin()).await?;
     let dir = tempfile::tempdir()?;
     let library = dir.path().join("library");
@@ -88,7 +89,8 @@ async fn run() -> anyhow::Result<()> {
     ] {
         say(&format!("(sends the file {name}, {} MB)", size / 1_000_000));
         user.send_document(DocumentSpec::generated(name, size)).await?;
-        seen = show_until(&telegram, seen, |e| e.message.text.starts_with("📁") || e.message.text.starts_with('⚠')).await?;
+        seen = show_until(&telegram, seen, |e| e.message.text.starts_with("📁") || e.message.text.starts_with('⚠'))
+            .await?;
     }
     for command in ["stats", "queue"] {
         say(&format!("/{command}"));
@@ -138,7 +140,11 @@ fn print_event(e: &BotEvent) {
 }
 
 /// Prints the bot's events as they come, until one that `done` accepts.
-async fn show_until(telegram: &TelegramServer, mut seen: usize, done: impl Fn(&BotEvent) -> bool) -> anyhow::Result<usize> {
+async fn show_until(
+    telegram: &TelegramServer,
+    mut seen: usize,
+    done: impl Fn(&BotEvent) -> bool,
+) -> anyhow::Result<usize> {
     let deadline = Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

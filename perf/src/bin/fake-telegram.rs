@@ -9,9 +9,7 @@
 
 use std::time::Duration;
 
-use perf::{
-    BotEventKind, Catalogue, DocumentSpec, FileMode, TelegramOptions, TelegramServer, TmdbServer,
-};
+use perf::{BotEventKind, Catalogue, DocumentSpec, FileMode, TelegramOptions, TelegramServer, TmdbServer};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::main]
@@ -34,43 +32,25 @@ async fn run() -> Result<(), String> {
             "--local" => file_mode = FileMode::Local,
             "--user" => {
                 let value = args.next().ok_or("--user needs a user id")?;
-                user_id = value
-                    .parse()
-                    .map_err(|_| format!("--user: not a user id: {value}"))?;
+                user_id = value.parse().map_err(|_| format!("--user: not a user id: {value}"))?;
             }
-            other => {
-                return Err(format!(
-                    "unknown argument {other} (known: --local, --user ID)"
-                ))
-            }
+            other => return Err(format!("unknown argument {other} (known: --local, --user ID)")),
         }
     }
 
-    let telegram = TelegramServer::start(TelegramOptions {
-        file_mode,
-        ..TelegramOptions::default()
-    })
-    .await
-    .map_err(|e| format!("starting the Telegram server: {e}"))?;
-    let tmdb = TmdbServer::start(Catalogue::builtin())
+    let telegram = TelegramServer::start(TelegramOptions { file_mode, ..TelegramOptions::default() })
         .await
-        .map_err(|e| format!("starting the TMDb server: {e}"))?;
+        .map_err(|e| format!("starting the Telegram server: {e}"))?;
+    let tmdb = TmdbServer::start(Catalogue::builtin()).await.map_err(|e| format!("starting the TMDb server: {e}"))?;
     let user = telegram.user(user_id);
 
-    println!(
-        "Local Telegram Bot API server: {} ({file_mode:?} file mode)",
-        telegram.api_url()
-    );
+    println!("Local Telegram Bot API server: {} ({file_mode:?} file mode)", telegram.api_url());
     println!("Local TMDb server:             {}", tmdb.api_url());
     println!();
     println!("Run the bot with:");
     println!("  TELEGRAM_API_URL={} \\", telegram.api_url());
     println!("  BOT_TOKEN={} \\", telegram.token());
-    println!(
-        "  TMDB_API_URL={} TMDB_API_KEY={} \\",
-        tmdb.api_url(),
-        tmdb.api_key()
-    );
+    println!("  TMDB_API_URL={} TMDB_API_KEY={} \\", tmdb.api_url(), tmdb.api_key());
     println!("  ADMIN_IDS={user_id} cargo run -p bot");
     println!();
     println!("You are user {user_id}. Type a message, `:press BUTTON TEXT`, or `:doc NAME SIZE`. Ctrl-C stops.");
@@ -89,18 +69,9 @@ async fn run() -> Result<(), String> {
                 }
             } else if let Some(rest) = line.strip_prefix(":doc ") {
                 let mut parts = rest.split_whitespace();
-                match (
-                    parts.next(),
-                    parts.next().and_then(|s| s.parse::<u64>().ok()),
-                ) {
-                    (Some(name), Some(size)) => match user
-                        .send_document(DocumentSpec::generated(name, size))
-                        .await
-                    {
-                        Ok(sent) => println!(
-                            "> sent document {name} ({size} bytes) as {}",
-                            sent.file_path
-                        ),
+                match (parts.next(), parts.next().and_then(|s| s.parse::<u64>().ok())) {
+                    (Some(name), Some(size)) => match user.send_document(DocumentSpec::generated(name, size)).await {
+                        Ok(sent) => println!("> sent document {name} ({size} bytes) as {}", sent.file_path),
                         Err(err) => println!("! writing the document: {err}"),
                     },
                     _ => println!("! usage: :doc NAME SIZE"),
@@ -116,29 +87,16 @@ async fn run() -> Result<(), String> {
     let follow = async {
         let mut seen = 0;
         loop {
-            for event in telegram
-                .bot_events_after(seen, Duration::from_secs(3600))
-                .await
-            {
+            for event in telegram.bot_events_after(seen, Duration::from_secs(3600)).await {
                 seen += 1;
                 let m = &event.message;
-                let buttons: Vec<String> = m
-                    .buttons()
-                    .into_iter()
-                    .map(|b| format!("[{}]", b.text))
-                    .collect();
+                let buttons: Vec<String> = m.buttons().into_iter().map(|b| format!("[{}]", b.text)).collect();
                 let kind = match event.kind {
                     BotEventKind::Sent => "bot",
                     BotEventKind::Edited => "bot (edited)",
                     BotEventKind::Deleted => "bot (deleted)",
                 };
-                println!(
-                    "< {kind} #{} in {}: {} {}",
-                    m.message_id,
-                    m.chat_id,
-                    m.text,
-                    buttons.join(" ")
-                );
+                println!("< {kind} #{} in {}: {} {}", m.message_id, m.chat_id, m.text, buttons.join(" "));
             }
         }
     };

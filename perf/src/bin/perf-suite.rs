@@ -120,6 +120,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
     })
     .context("the performance suite failed")?;
     print!("{}", suite::report::summary_text(&report));
-    println!("\nWrote {}/performance_e2e_results.json, startup_timeline.txt, summary.txt, performance_test_summary.json", out.display());
+    println!(
+        "\nWrote {}/performance_e2e_results.json, startup_timeline.txt, summary.txt, performance_test_summary.json",
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

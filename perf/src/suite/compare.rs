@@ -80,7 +80,9 @@ pub fn merge(files: &[PathBuf], out: &Path, targets: &Targets) -> Result<(), Sui
             let summary = Summary::of(&pooled);
             m = (*first_available).clone();
             if let Some(s) = summary {
-                for (key, value) in [("median", s.median), ("p95", s.p95), ("p99", s.p99), ("min", s.min), ("max", s.max)] {
+                for (key, value) in
+                    [("median", s.median), ("p95", s.p95), ("p99", s.p99), ("min", s.min), ("max", s.max)]
+                {
                     m[key] = json!(value);
                 }
                 m["n"] = json!(s.n);
@@ -141,7 +143,12 @@ fn original_target(m: &Value) -> (Value, Value) {
 }
 
 /// Compares the results in `dir_a` with those in `dir_b` and writes the reports to `out`.
-pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Option<f64>) -> Result<Comparison, SuiteError> {
+pub fn compare(
+    dir_a: &Path,
+    dir_b: &Path,
+    out: &Path,
+    fail_on_regression: Option<f64>,
+) -> Result<Comparison, SuiteError> {
     let a = read_json(&dir_a.join("performance_e2e_results.json"))?;
     let b = read_json(&dir_b.join("performance_e2e_results.json"))?;
     let name_a = a["variant"].as_str().unwrap_or("a").to_owned();
@@ -238,7 +245,10 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
                         ci.ratio, ci.ci95[0], ci.ci95[1]
                     )
                 } else if ci.ratio > 1.0 {
-                    format!("{name_b} is {:.2}× better (95% CI {:.2}–{:.2}×); {figures}.", ci.ratio, ci.ci95[0], ci.ci95[1])
+                    format!(
+                        "{name_b} is {:.2}× better (95% CI {:.2}–{:.2}×); {figures}.",
+                        ci.ratio, ci.ci95[0], ci.ci95[1]
+                    )
                 } else {
                     if fail_on_regression.is_some_and(|pct| worse_by_more_than(ci.ratio, lower, pct)) {
                         regressions.push(name.clone());
@@ -266,7 +276,10 @@ pub fn compare(dir_a: &Path, dir_b: &Path, out: &Path, fail_on_regression: Optio
     write(&out.join("comparison.json"), &serde_json::to_string_pretty(&json).unwrap_or_default())?;
     write(&out.join("comparison.md"), &markdown(&json))?;
     write(&out.join("report.html"), &super::html::report(&json))?;
-    write(&out.join("performance_test_summary.json"), &serde_json::to_string_pretty(&test_summary(&json, &a, &b)).unwrap_or_default())?;
+    write(
+        &out.join("performance_test_summary.json"),
+        &serde_json::to_string_pretty(&test_summary(&json, &a, &b)).unwrap_or_default(),
+    )?;
     Ok(Comparison { json, regressions })
 }
 
@@ -299,11 +312,18 @@ pub fn markdown(c: &Value) -> String {
             if v["n"].as_u64().unwrap_or(0) == 0 {
                 "—".to_owned()
             } else {
-                format!("{} ({}) n={}", human(v["median"].as_f64().unwrap_or(0.0), unit), human(v["p95"].as_f64().unwrap_or(0.0), unit), v["n"])
+                format!(
+                    "{} ({}) n={}",
+                    human(v["median"].as_f64().unwrap_or(0.0), unit),
+                    human(v["p95"].as_f64().unwrap_or(0.0), unit),
+                    v["n"]
+                )
             }
         };
         let ratio = match (m["ratio"].as_f64(), m["ci95"].as_array()) {
-            (Some(r), Some(ci)) => format!("{r:.2} ({:.2}–{:.2})", ci[0].as_f64().unwrap_or(0.0), ci[1].as_f64().unwrap_or(0.0)),
+            (Some(r), Some(ci)) => {
+                format!("{r:.2} ({:.2}–{:.2})", ci[0].as_f64().unwrap_or(0.0), ci[1].as_f64().unwrap_or(0.0))
+            }
             (Some(r), None) => format!("{r:.2} (no interval: too few samples)"),
             _ => "not compared".to_owned(),
         };
@@ -326,7 +346,12 @@ pub fn markdown(c: &Value) -> String {
     }
     let _ = writeln!(s, "\n## What each figure says\n");
     for m in c["metrics"].as_array().into_iter().flatten() {
-        let _ = writeln!(s, "- **{}**: {}", m["name"].as_str().unwrap_or_default(), m["analysis"].as_str().unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "- **{}**: {}",
+            m["name"].as_str().unwrap_or_default(),
+            m["analysis"].as_str().unwrap_or_default()
+        );
     }
     s
 }
@@ -354,7 +379,9 @@ fn test_summary(c: &Value, a: &Value, b: &Value) -> Value {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|m| m["significant"].as_bool() == Some(true) && (m["ratio"].as_f64().unwrap_or(1.0) > 1.0) == better)
+            .filter(|m| {
+                m["significant"].as_bool() == Some(true) && (m["ratio"].as_f64().unwrap_or(1.0) > 1.0) == better
+            })
             .count()
     };
     json!({
@@ -431,16 +458,24 @@ mod tests {
         let (a, b, out) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("out"));
         let base: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i % 5) / 10.0).collect();
         let scaled = |k: f64| base.iter().map(|x| x * k).collect::<Vec<_>>();
-        results(&a, "baseline", vec![
-            metric("command_help", "s", true, &base),
-            metric("command_stats", "s", true, &base),
-            metric("download_throughput", "B/s", false, &base),
-        ]);
-        results(&b, "optimized", vec![
-            metric("command_help", "s", true, &scaled(1.05)),  // significant, within 10%
-            metric("command_stats", "s", true, &scaled(1.20)), // significant, beyond 10%
-            metric("download_throughput", "B/s", false, &scaled(0.85)),
-        ]);
+        results(
+            &a,
+            "baseline",
+            vec![
+                metric("command_help", "s", true, &base),
+                metric("command_stats", "s", true, &base),
+                metric("download_throughput", "B/s", false, &base),
+            ],
+        );
+        results(
+            &b,
+            "optimized",
+            vec![
+                metric("command_help", "s", true, &scaled(1.05)), // significant, within 10%
+                metric("command_stats", "s", true, &scaled(1.20)), // significant, beyond 10%
+                metric("download_throughput", "B/s", false, &scaled(0.85)),
+            ],
+        );
         let c = compare(&a, &b, &out, Some(10.0)).unwrap();
         assert_eq!(c.json["metrics"][0]["significant"], true, "{}", c.json["metrics"][0]);
         assert_eq!(c.regressions, ["command_stats", "download_throughput"]);
@@ -454,22 +489,30 @@ mod tests {
         let slow: Vec<f64> = (0..20).map(|i| 10.0 + f64::from(i % 3)).collect();
         let fast: Vec<f64> = (0..20).map(|i| 5.0 + f64::from(i % 3) / 2.0).collect();
         let same: Vec<f64> = (0..20).map(|i| 7.0 + f64::from(i % 5)).collect();
-        results(&a, "baseline", vec![
-            metric("warm_start", "s", true, &slow),
-            metric("db_write_throughput", "ops/s", false, &fast),
-            metric("command_help", "s", true, &same),
-            metric("shutdown_busy", "s", true, &[]),
-            metric("db_read", "s", true, &fast),
-            metric("event_loop_lag_max", "s", true, &[0.2]),
-        ]);
-        results(&b, "optimized", vec![
-            metric("warm_start", "s", true, &fast),
-            metric("db_write_throughput", "ops/s", false, &slow),
-            metric("command_help", "s", true, &same),
-            metric("shutdown_busy", "s", true, &[]),
-            metric("db_read", "s", true, &slow),
-            metric("event_loop_lag_max", "s", true, &[0.002]),
-        ]);
+        results(
+            &a,
+            "baseline",
+            vec![
+                metric("warm_start", "s", true, &slow),
+                metric("db_write_throughput", "ops/s", false, &fast),
+                metric("command_help", "s", true, &same),
+                metric("shutdown_busy", "s", true, &[]),
+                metric("db_read", "s", true, &fast),
+                metric("event_loop_lag_max", "s", true, &[0.2]),
+            ],
+        );
+        results(
+            &b,
+            "optimized",
+            vec![
+                metric("warm_start", "s", true, &fast),
+                metric("db_write_throughput", "ops/s", false, &slow),
+                metric("command_help", "s", true, &same),
+                metric("shutdown_busy", "s", true, &[]),
+                metric("db_read", "s", true, &slow),
+                metric("event_loop_lag_max", "s", true, &[0.002]),
+            ],
+        );
         let c = compare(&a, &b, &out, Some(10.0)).unwrap();
         let m = |i: usize| &c.json["metrics"][i];
         // Lower is better and b is faster: ratio above 1. Higher is better and b is higher: above 1 too.
@@ -482,7 +525,10 @@ mod tests {
         assert_eq!(c.regressions, ["db_read"], "b is 2× slower on db_read: beyond 10%");
         assert_eq!(m(0)["baseline"]["n"], 20);
         // One sample each: a ratio, but no interval and no claim of significance.
-        assert_eq!((m(5)["ratio"].as_f64(), m(5)["ci95"].is_null(), m(5)["significant"].as_bool()), (Some(100.0), true, Some(false)));
+        assert_eq!(
+            (m(5)["ratio"].as_f64(), m(5)["ci95"].is_null(), m(5)["significant"].as_bool()),
+            (Some(100.0), true, Some(false))
+        );
         assert!(m(5)["analysis"].as_str().unwrap().contains("too few for a confidence interval"), "{}", m(5));
         for file in ["comparison.json", "comparison.md", "report.html", "performance_test_summary.json"] {
             assert!(out.join(file).exists(), "{file}");

@@ -12,10 +12,10 @@ use std::time::Instant;
 use bot_db::{Db, Options};
 use serde_json::{json, Map, Value};
 
-use bot_db::fixture::{new_entry as entry, row_path, write_db};
 use super::metric::{human, spread, Measured};
 use super::stats::Summary;
 use super::{Plan, SuiteError};
+use bot_db::fixture::{new_entry as entry, row_path, write_db};
 
 /// Concurrent writers in the throughput test (the bot-db issue's goal is stated for 64).
 const WRITERS: usize = 64;
@@ -59,9 +59,11 @@ pub fn run(plan: &Plan) -> Result<Vec<Measured>, SuiteError> {
 }
 
 async fn measure(rows: usize, options: Options, plan: &Plan) -> Result<Sized, SuiteError> {
-    let dir = tempfile::tempdir().map_err(|e| SuiteError::Io { what: "creating a temporary folder".into(), source: e })?;
+    let dir =
+        tempfile::tempdir().map_err(|e| SuiteError::Io { what: "creating a temporary folder".into(), source: e })?;
     let path = dir.path().join("db.json");
-    write_db(&path, rows, 1_000_000, 100).map_err(|e| SuiteError::Io { what: format!("writing {}", path.display()), source: e })?;
+    write_db(&path, rows, 1_000_000, 100)
+        .map_err(|e| SuiteError::Io { what: format!("writing {}", path.display()), source: e })?;
     let began = Instant::now();
     let db = Db::open_with(&path, options).await?;
     let open = began.elapsed().as_secs_f64();
@@ -74,7 +76,9 @@ async fn measure(rows: usize, options: Options, plan: &Plan) -> Result<Sized, Su
         let hit = db.is_organized(&known).await?;
         let took = t.elapsed().as_secs_f64();
         if !hit {
-            return Err(SuiteError::Stuck { what: format!("is_organized missed a row that is in the {rows}-row fixture") });
+            return Err(SuiteError::Stuck {
+                what: format!("is_organized missed a row that is in the {rows}-row fixture"),
+            });
         }
         if i >= warm {
             read.push(took);
@@ -86,7 +90,9 @@ async fn measure(rows: usize, options: Options, plan: &Plan) -> Result<Sized, Su
         let page = db.history_page(3, 5).await?;
         let took = t.elapsed().as_secs_f64();
         if page.items.len() != 5 {
-            return Err(SuiteError::Stuck { what: format!("history page 4 of {rows} rows had {} items", page.items.len()) });
+            return Err(SuiteError::Stuck {
+                what: format!("history page 4 of {rows} rows had {} items", page.items.len()),
+            });
         }
         if i >= warm {
             query.push(took);
@@ -150,13 +156,13 @@ fn summarise(sizes: &[Sized], options: Options) -> Vec<Measured> {
     let contract = sizes.iter().find(|s| s.rows == CONTRACT_ROWS);
     let form = options.name();
     let opens: Map<String, Value> = sizes.iter().map(|s| (format!("rows_{}", s.rows), json!(s.open))).collect();
-    let common = |m: Measured| {
-        m.component("form", form)
-            .component("open_s", json!(opens))
-            .component("rows", CONTRACT_ROWS)
-    };
+    let common =
+        |m: Measured| m.component("form", form).component("open_s", json!(opens)).component("rows", CONTRACT_ROWS);
     let Some(c) = contract else {
-        let reason = format!("no run at {CONTRACT_ROWS} rows (the sizes asked for were {:?})", sizes.iter().map(|s| s.rows).collect::<Vec<_>>());
+        let reason = format!(
+            "no run at {CONTRACT_ROWS} rows (the sizes asked for were {:?})",
+            sizes.iter().map(|s| s.rows).collect::<Vec<_>>()
+        );
         return ["db_read", "db_write", "db_query", "db_write_throughput"]
             .into_iter()
             .map(|n| Measured::unavailable(n, reason.clone()))
@@ -165,7 +171,8 @@ fn summarise(sizes: &[Sized], options: Options) -> Vec<Measured> {
     let mut out = Vec::new();
 
     let growth = |pick: &dyn Fn(&Sized) -> Option<f64>| -> String {
-        let pts: Vec<String> = sizes.iter().filter_map(|s| pick(s).map(|v| format!("{} at {}", human(v, "s"), s.rows))).collect();
+        let pts: Vec<String> =
+            sizes.iter().filter_map(|s| pick(s).map(|v| format!("{} at {}", human(v, "s"), s.rows))).collect();
         pts.join(", ")
     };
 
@@ -173,7 +180,8 @@ fn summarise(sizes: &[Sized], options: Options) -> Vec<Measured> {
         .component("operation", "is_organized(path of a row in the middle), asked again and again")
         .component("by_size", json!(per_size(sizes, |s| Some(&s.read))));
     if let Some(s) = Summary::of(&c.read) {
-        let timer = if s.median < 1e-6 { " At this scale the ~25 ns of reading the clock is part of the figure." } else { "" };
+        let timer =
+            if s.median < 1e-6 { " At this scale the ~25 ns of reading the clock is part of the figure." } else { "" };
         m = m.analysis(format!(
             "{form}: median {} per read at {CONTRACT_ROWS} rows ({}); against 5 ms promised by the original (TinyDB took 15 ms) and 1 µs for a cache hit in this project; {}.{timer}",
             human(s.median, "s"),
@@ -214,7 +222,9 @@ fn summarise(sizes: &[Sized], options: Options) -> Vec<Measured> {
         .iter()
         .map(|s| {
             let v = match &s.throughput {
-                Ok(v) => Summary::of(v).map(|sum| json!({"median": sum.median, "min": sum.min, "n": sum.n})).unwrap_or(Value::Null),
+                Ok(v) => Summary::of(v)
+                    .map(|sum| json!({"median": sum.median, "min": sum.min, "n": sum.n}))
+                    .unwrap_or(Value::Null),
                 Err(reason) => json!(reason),
             };
             (format!("rows_{}", s.rows), v)

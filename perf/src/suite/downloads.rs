@@ -67,7 +67,8 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
     }
 
     let env = [("MAX_CONCURRENT_DOWNLOADS", plan.download_concurrent.to_string())];
-    let (cloud, _) = Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
+    let (cloud, _) =
+        Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
     let cloud_ready_rss = cloud.bot.rss();
     if let Err(reason) = downloads_at_all(&cloud).await {
         cloud.stop_noting().await;
@@ -77,7 +78,16 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
     // Cloud mode: single downloads one after another, then waves of concurrent ones.
     let singles = cloud_singles(&cloud, plan).await;
     let cloud_waves = match &singles {
-        Ok(_) => memory_waves(&cloud, FileMode::Cloud, plan.download_memory_cloud_waves, plan.download_concurrent, plan.download_cloud_size).await,
+        Ok(_) => {
+            memory_waves(
+                &cloud,
+                FileMode::Cloud,
+                plan.download_memory_cloud_waves,
+                plan.download_concurrent,
+                plan.download_cloud_size,
+            )
+            .await
+        }
         Err(e) => Err(SuiteError::Other(format!("skipped: the single downloads failed first ({e})"))),
     };
     let ceiling = match &singles {
@@ -89,11 +99,15 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
     // Local mode: its own server and bot.
     let local_env = [("MAX_CONCURRENT_DOWNLOADS", plan.download_memory_local_files.max(1).to_string())];
     let local_options = TelegramOptions { file_mode: FileMode::Local, ..TelegramOptions::default() };
-    let (local, _) = Running::start_with(launcher, plan.bot_rows, local_options, &local_env, |_| Ok(Value::Null)).await?;
+    let (local, _) =
+        Running::start_with(launcher, plan.bot_rows, local_options, &local_env, |_| Ok(Value::Null)).await?;
     let local_ready_rss = local.bot.rss();
     let local_singles = local_singles(&local, plan).await;
     let local_waves = match &local_singles {
-        Ok(_) => memory_waves(&local, FileMode::Local, 1, plan.download_memory_local_files, plan.download_memory_local_size).await,
+        Ok(_) => {
+            memory_waves(&local, FileMode::Local, 1, plan.download_memory_local_files, plan.download_memory_local_size)
+                .await
+        }
         Err(e) => Err(SuiteError::Other(format!("skipped: the single local download failed first ({e})"))),
     };
     let local_stop = local.stop_noting().await;
@@ -107,7 +121,8 @@ pub async fn run(launcher: &Launcher, plan: &Plan) -> Result<Vec<Measured>, Suit
 /// What the runs need on the disk at their peak: a local-mode wave holds each file twice
 /// (the server's copy and the bot's), a cloud wave once in the library and once partial.
 pub fn disk_needed(plan: &Plan) -> u64 {
-    let local = (plan.download_local_size * 2).max(plan.download_memory_local_size * plan.download_memory_local_files as u64 * 2);
+    let local = (plan.download_local_size * 2)
+        .max(plan.download_memory_local_size * plan.download_memory_local_files as u64 * 2);
     let cloud = plan.download_cloud_size * plan.download_concurrent as u64 * 2;
     local.max(cloud)
 }
@@ -115,7 +130,8 @@ pub fn disk_needed(plan: &Plan) -> u64 {
 /// Free bytes for an unprivileged user on the filesystem holding `path`.
 pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     // SAFETY: statvfs writes into the zeroed struct we own; the path is NUL-terminated.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
@@ -140,7 +156,9 @@ async fn downloads_at_all(r: &Running) -> Result<(), String> {
             reply.chars().take(100).collect::<String>()
         ));
     }
-    let filed = wait_for_filed(&r.telegram, seen, 1, TRANSFER_TIMEOUT).await.map_err(|e| format!("the first download did not finish: {e}"))?;
+    let filed = wait_for_filed(&r.telegram, seen, 1, TRANSFER_TIMEOUT)
+        .await
+        .map_err(|e| format!("the first download did not finish: {e}"))?;
     remove_filed(r, &filed);
     Ok(())
 }
@@ -169,14 +187,21 @@ pub fn transfer_window(calls: &[Call], file_id: &str, name: &str) -> Option<(Ins
     let asked = calls.iter().find(|c| c.method == "getFile" && c.params["file_id"].as_str() == Some(file_id))?;
     let prefix = format!("✅ Downloaded {name}:");
     let done = calls.iter().find(|c| {
-        c.method == "editMessageText" && c.at >= asked.at && c.params["text"].as_str().is_some_and(|t| t.starts_with(&prefix))
+        c.method == "editMessageText"
+            && c.at >= asked.at
+            && c.params["text"].as_str().is_some_and(|t| t.starts_with(&prefix))
     })?;
     Some((asked.at, done.at, done.params["text"].as_str().unwrap_or_default().to_owned()))
 }
 
 /// Sends one document of `size` generated bytes, waits until the bot has filed it, and
 /// reads the transfer's clock from the call log; then deletes both copies of the file.
-async fn download_one(r: &Running, user: &ScriptedUser, name: &str, size: u64) -> Result<(Transfer, String), SuiteError> {
+async fn download_one(
+    r: &Running,
+    user: &ScriptedUser,
+    name: &str,
+    size: u64,
+) -> Result<(Transfer, String), SuiteError> {
     r.telegram.clear_calls();
     let seen = r.telegram.bot_events().len();
     let doc = user
@@ -186,8 +211,9 @@ async fn download_one(r: &Running, user: &ScriptedUser, name: &str, size: u64) -
     let queued = Instant::now();
     let filed = wait_for_filed(&r.telegram, seen, 1, TRANSFER_TIMEOUT).await?;
     let calls = r.telegram.calls();
-    let (asked, done, done_text) = transfer_window(&calls, &doc.file_id, name)
-        .ok_or_else(|| SuiteError::Stuck { what: format!("{name} was filed, but the call log has no getFile and \"✅ Downloaded\" edit for it") })?;
+    let (asked, done, done_text) = transfer_window(&calls, &doc.file_id, name).ok_or_else(|| SuiteError::Stuck {
+        what: format!("{name} was filed, but the call log has no getFile and \"✅ Downloaded\" edit for it"),
+    })?;
     remove_filed(r, &filed);
     remove_server_copy(&r.telegram, &doc.file_path);
     let transfer = Transfer {
@@ -338,7 +364,13 @@ struct Wave {
 /// which takes a while for large files, and in cloud mode a 19 MiB transfer is over before
 /// the next document would arrive; paused, the bot finds them all at once and the
 /// downloads really run together.
-async fn memory_waves(r: &Running, mode: FileMode, waves: usize, files: usize, size: u64) -> Result<Vec<Wave>, SuiteError> {
+async fn memory_waves(
+    r: &Running,
+    mode: FileMode,
+    waves: usize,
+    files: usize,
+    size: u64,
+) -> Result<Vec<Wave>, SuiteError> {
     // One user (one chat) per file: the dispatcher handles a chat's updates one after
     // another, so a wave sent in one chat would start its downloads one by one.
     let users: Vec<ScriptedUser> = (0..(files as i64).clamp(1, USERS)).map(|i| r.telegram.user(ADMIN + i)).collect();
@@ -376,15 +408,27 @@ async fn memory_waves(r: &Running, mode: FileMode, waves: usize, files: usize, s
             remove_server_copy(&r.telegram, &doc.file_path);
         }
         if windows.len() != files {
-            return Err(SuiteError::Stuck { what: format!("wave {w}: {} of {files} transfers found in the call log", windows.len()) });
+            return Err(SuiteError::Stuck {
+                what: format!("wave {w}: {} of {files} transfers found in the call log", windows.len()),
+            });
         }
         let first = windows.iter().map(|w| w.0).min().expect("files > 0");
         let last = windows.iter().map(|w| w.1).max().expect("files > 0");
         let first_done = windows.iter().map(|w| w.1).min().expect("files > 0");
         let overlapping = windows.iter().filter(|w| w.0 <= first_done).count();
-        let (peak, readings) = peak_within(&series, first, last)
-            .ok_or_else(|| SuiteError::Stuck { what: format!("wave {w}: no VmRSS reading between the first getFile and the last download") })?;
-        out.push(Wave { mode, files, size, rss_before, peak, readings, seconds: last.saturating_duration_since(first).as_secs_f64(), overlapping });
+        let (peak, readings) = peak_within(&series, first, last).ok_or_else(|| SuiteError::Stuck {
+            what: format!("wave {w}: no VmRSS reading between the first getFile and the last download"),
+        })?;
+        out.push(Wave {
+            mode,
+            files,
+            size,
+            rss_before,
+            peak,
+            readings,
+            seconds: last.saturating_duration_since(first).as_secs_f64(),
+            overlapping,
+        });
     }
     Ok(out)
 }
@@ -397,14 +441,21 @@ fn signal(pid: u32, sig: libc::c_int) {
 /// Waits until the bot has filed `n` files (its "📁 Filed in the library: <path>" edits)
 /// after the first `seen` events; fails at once on a "❌" (a failed download). Returns the
 /// library paths, relative to the data folder.
-async fn wait_for_filed(tg: &TelegramServer, seen: usize, n: usize, timeout: Duration) -> Result<Vec<String>, SuiteError> {
+async fn wait_for_filed(
+    tg: &TelegramServer,
+    seen: usize,
+    n: usize,
+    timeout: Duration,
+) -> Result<Vec<String>, SuiteError> {
     let deadline = Instant::now() + timeout;
     let mut count = seen;
     let mut filed = Vec::new();
     while filed.len() < n {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(SuiteError::Stuck { what: format!("only {} of {n} downloads were filed within {timeout:?}", filed.len()) });
+            return Err(SuiteError::Stuck {
+                what: format!("only {} of {n} downloads were filed within {timeout:?}", filed.len()),
+            });
         }
         let events: Vec<BotEvent> = tg.bot_events_after(count, left).await;
         count += events.len();
@@ -523,11 +574,24 @@ fn throughput_metric(
 }
 
 /// `ready_rss`: each bot's VmRSS when it became ready (cloud, local), before any download.
-fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Result<Vec<Wave>, SuiteError>, ready_rss: (Option<u64>, Option<u64>)) -> Measured {
+fn memory_metric(
+    plan: &Plan,
+    cloud: &Result<Vec<Wave>, SuiteError>,
+    local: &Result<Vec<Wave>, SuiteError>,
+    ready_rss: (Option<u64>, Option<u64>),
+) -> Measured {
     let waves: Vec<&Wave> = cloud.iter().flatten().chain(local.iter().flatten()).collect();
     if waves.is_empty() {
-        let reason = [cloud.as_ref().err(), local.as_ref().err()].into_iter().flatten().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
-        return Measured::unavailable("memory_during_download", format!("no wave of concurrent downloads completed: {reason}"));
+        let reason = [cloud.as_ref().err(), local.as_ref().err()]
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Measured::unavailable(
+            "memory_during_download",
+            format!("no wave of concurrent downloads completed: {reason}"),
+        );
     }
     let peaks: Vec<f64> = waves.iter().map(|w| w.peak as f64).collect();
     let wave_json: Vec<Value> = waves
@@ -586,7 +650,10 @@ fn memory_metric(plan: &Plan, cloud: &Result<Vec<Wave>, SuiteError>, local: &Res
             human(plan.download_memory_local_size as f64, "bytes")
         )
     };
-    let ready = ready_rss.0.map(|r| format!(" The cloud bot held {} when it became ready, before any download.", human(r as f64, "bytes"))).unwrap_or_default();
+    let ready = ready_rss
+        .0
+        .map(|r| format!(" The cloud bot held {} when it became ready, before any download.", human(r as f64, "bytes")))
+        .unwrap_or_default();
     m.analysis(format!(
         "Worst wave {} (the project's bound is 25 MB at the peak). {}; {}.{ready} Growth near files × size would mean whole files are buffered; growth per download far below the file size means the bot streams, \
          and what is left is the per-download cost (buffers, connections, threads) and what the allocator keeps after the first wave. The cloud waves are the bot's own streaming loop (HTTP body → 256 KiB buffered writer); \
@@ -619,7 +686,10 @@ async fn shutdown_busy(launcher: &Launcher, plan: &Plan) -> Measured {
         }
     }
     if samples.is_empty() {
-        return Measured::unavailable("shutdown_busy", format!("the busy shutdown run failed: {}", failure.unwrap_or_default()));
+        return Measured::unavailable(
+            "shutdown_busy",
+            format!("the busy shutdown run failed: {}", failure.unwrap_or_default()),
+        );
     }
     let n = plan.download_concurrent;
     let all_resumed = checks.iter().all(|c| c["resumed"] == json!(n) && c["filed_after_restart"] == json!(n));
@@ -656,7 +726,8 @@ async fn shutdown_busy(launcher: &Launcher, plan: &Plan) -> Measured {
 async fn busy_stop_once(launcher: &Launcher, plan: &Plan, run: usize) -> Result<(f64, Value), SuiteError> {
     let n = plan.download_concurrent;
     let env = [("MAX_CONCURRENT_DOWNLOADS", n.to_string())];
-    let (r, _) = Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
+    let (r, _) =
+        Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
     r.telegram.faults().set_bandwidth(Some(plan.shutdown_busy_bandwidth));
     let admin = r.telegram.user(ADMIN);
     for i in 0..n {
@@ -676,7 +747,12 @@ async fn busy_stop_once(launcher: &Launcher, plan: &Plan, run: usize) -> Result<
         }
         if Instant::now() > deadline {
             r.stop_noting().await;
-            return Err(SuiteError::Stuck { what: format!("only {} of {n} downloads had data on disk after 30 s", sizes.iter().filter(|&&s| s > 0).count()) });
+            return Err(SuiteError::Stuck {
+                what: format!(
+                    "only {} of {n} downloads had data on disk after 30 s",
+                    sizes.iter().filter(|&&s| s > 0).count()
+                ),
+            });
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
@@ -688,7 +764,8 @@ async fn busy_stop_once(launcher: &Launcher, plan: &Plan, run: usize) -> Result<
     let again = Running::restart(launcher, data, telegram, tmdb, &env).await?;
     let filed = wait_for_filed(&again.telegram, seen, n, TRANSFER_TIMEOUT).await;
     let events = again.telegram.bot_events();
-    let resumed = events[seen.min(events.len())..].iter().filter(|e| e.message.text.starts_with("⬇️ Resuming download")).count();
+    let resumed =
+        events[seen.min(events.len())..].iter().filter(|e| e.message.text.starts_with("⬇️ Resuming download")).count();
     if let Ok(f) = &filed {
         remove_filed(&again, f);
     }

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::metric::{human, spread, Measured};
-use super::progress::Progress;
 use super::process::{describe_exit, drop_from_page_cache, BotProcess, DataDir, Launcher, ADMIN, USERS};
+use super::progress::Progress;
 use super::stats::{least_squares_slope, median, second_half_slope, Summary};
 use super::{Plan, SuiteError};
 use crate::{Call, Catalogue, ScriptedUser, TelegramOptions, TelegramServer, TmdbServer};
@@ -64,9 +64,7 @@ impl Running {
             let what = what.to_owned();
             move |e| SuiteError::Io { what, source: e }
         };
-        let telegram = TelegramServer::start(options)
-            .await
-            .map_err(io("starting the local Telegram server"))?;
+        let telegram = TelegramServer::start(options).await.map_err(io("starting the local Telegram server"))?;
         let tmdb = TmdbServer::start(Catalogue::builtin()).await.map_err(io("starting the local TMDb server"))?;
         let prepared = before_spawn(&data)?;
         let bot = launcher.spawn_with(&data, &telegram, &tmdb, extra_env)?;
@@ -139,7 +137,11 @@ impl Running {
 }
 
 /// Waits for the bot's first getUpdates; the bot's exit and stderr if it never comes.
-async fn ready(telegram: &TelegramServer, data: &DataDir, mut bot: BotProcess) -> Result<(BotProcess, Instant), SuiteError> {
+async fn ready(
+    telegram: &TelegramServer,
+    data: &DataDir,
+    mut bot: BotProcess,
+) -> Result<(BotProcess, Instant), SuiteError> {
     match telegram.wait_for_call("getUpdates", READY_TIMEOUT).await {
         Ok(at) => Ok((bot, at)),
         Err(e) => {
@@ -159,16 +161,19 @@ pub(crate) fn chat_of(params: &Value) -> Option<i64> {
 
 /// One command round trip: update queued → the bot's sendMessage in that chat arrives.
 /// Clears the call log first (a long run would otherwise keep every call).
-pub async fn round_trip(telegram: &TelegramServer, user: &ScriptedUser, text: &str) -> Result<(f64, String), SuiteError> {
+pub async fn round_trip(
+    telegram: &TelegramServer,
+    user: &ScriptedUser,
+    text: &str,
+) -> Result<(f64, String), SuiteError> {
     telegram.clear_calls();
     let sent = Instant::now();
     user.send_text(text);
     let reply = user.next_bot_message(|_| true, REPLY_TIMEOUT).await?;
-    let call = telegram
-        .calls_of("sendMessage")
-        .into_iter()
-        .find(|c| chat_of(&c.params) == Some(user.id()))
-        .ok_or_else(|| SuiteError::Stuck { what: format!("the reply to {text} came without a sendMessage call") })?;
+    let call =
+        telegram.calls_of("sendMessage").into_iter().find(|c| chat_of(&c.params) == Some(user.id())).ok_or_else(
+            || SuiteError::Stuck { what: format!("the reply to {text} came without a sendMessage call") },
+        )?;
     Ok((call.at.saturating_duration_since(sent).as_secs_f64(), reply.text))
 }
 
@@ -209,7 +214,10 @@ pub struct Timeline {
 /// Cold and warm start-up, interleaved (cold, then warm, so the warm run really finds the
 /// pages the cold run loaded), with the first command, the idle shutdown and the memory at
 /// start of every run.
-pub async fn startup(launcher: &Launcher, plan: &Plan) -> Result<(Vec<Measured>, Option<Timeline>, Option<Vec<String>>), SuiteError> {
+pub async fn startup(
+    launcher: &Launcher,
+    plan: &Plan,
+) -> Result<(Vec<Measured>, Option<Timeline>, Option<Vec<String>>), SuiteError> {
     let mut runs = Vec::new();
     let mut menu = None;
     let total = plan.start_warmup + plan.start_runs;
@@ -230,8 +238,10 @@ pub async fn startup(launcher: &Launcher, plan: &Plan) -> Result<(Vec<Measured>,
             let rss_ready = running.bot.rss();
             let before: Vec<Call> = running.telegram.calls().into_iter().filter(|c| c.at <= running.ready_at).collect();
             let spawned = running.bot.spawned_at;
-            let calls: Vec<(String, f64)> =
-                before.iter().map(|c| (c.method.clone(), c.at.saturating_duration_since(spawned).as_secs_f64())).collect();
+            let calls: Vec<(String, f64)> = before
+                .iter()
+                .map(|c| (c.method.clone(), c.at.saturating_duration_since(spawned).as_secs_f64()))
+                .collect();
             let init = before.first().map(|c| running.ready_at.saturating_duration_since(c.at).as_secs_f64());
             let admin = running.telegram.user(ADMIN);
             let (first_command, _) = round_trip(&running.telegram, &admin, "/start").await?;
@@ -243,9 +253,22 @@ pub async fn startup(launcher: &Launcher, plan: &Plan) -> Result<(Vec<Measured>,
             });
             let rss_after_exec = running.bot.rss_after_exec;
             let (shutdown, exit) = running.stop().await?;
-            let resident_left = prepared.as_array().map(|a| (a[0].as_f64().unwrap_or(f64::NAN), a[1].as_f64().unwrap_or(f64::NAN)));
+            let resident_left =
+                prepared.as_array().map(|a| (a[0].as_f64().unwrap_or(f64::NAN), a[1].as_f64().unwrap_or(f64::NAN)));
             if i >= plan.start_warmup {
-                runs.push(StartRun { cold, ready, init, calls, first_command, shutdown, exit, rss_after_exec, rss_ready, phases, resident_left });
+                runs.push(StartRun {
+                    cold,
+                    ready,
+                    init,
+                    calls,
+                    first_command,
+                    shutdown,
+                    exit,
+                    rss_after_exec,
+                    rss_ready,
+                    phases,
+                    resident_left,
+                });
             }
             progress.done(2 * i + k + 1);
         }
@@ -308,7 +331,9 @@ fn summarise_startup(runs: &[StartRun]) -> Vec<Measured> {
         }
         if let Some(s) = Summary::of(&samples) {
             let other = pick(!cold).iter().map(|r| r.ready).collect::<Vec<_>>();
-            let vs = median(&other).map(|o| format!(" ({} is {})", if cold { "warm" } else { "cold" }, ms(o))).unwrap_or_default();
+            let vs = median(&other)
+                .map(|o| format!(" ({} is {})", if cold { "warm" } else { "cold" }, ms(o)))
+                .unwrap_or_default();
             let cached = if cold {
                 let bin: Vec<f64> = rs.iter().filter_map(|r| r.resident_left.map(|x| x.0)).collect();
                 match median(&bin) {
@@ -354,7 +379,8 @@ fn summarise_startup(runs: &[StartRun]) -> Vec<Measured> {
     out.push(m);
 
     let first: Vec<f64> = all.iter().map(|r| r.first_command).collect();
-    let mut m = Measured::new("first_command", first.clone()).component("command", "/start, right after readiness, one per run (cold and warm runs)");
+    let mut m = Measured::new("first_command", first.clone())
+        .component("command", "/start, right after readiness, one per run (cold and warm runs)");
     if let Some(s) = Summary::of(&first) {
         m = m.analysis(format!(
             "/start as the first update: median {}, {:.0}× under the Python bot's ~500 ms; {}.",
@@ -399,7 +425,8 @@ fn summarise_startup(runs: &[StartRun]) -> Vec<Measured> {
     out.push(m);
 
     let ready_rss: Vec<f64> = all.iter().filter_map(|r| r.rss_ready.map(|b| b as f64)).collect();
-    let mut m = Measured::new("memory_after_init", ready_rss.clone()).component("source", "VmRSS read right after the first getUpdates arrived");
+    let mut m = Measured::new("memory_after_init", ready_rss.clone())
+        .component("source", "VmRSS read right after the first getUpdates arrived");
     if let Some(s) = Summary::of(&ready_rss) {
         m = m.analysis(format!(
             "idle and ready: median {}, against 60 MB promised by the original (80 MB measured) and 12 MB for this project; {}.",
@@ -439,7 +466,13 @@ pub const COMMANDS: [(&str, &str); 8] = [
 /// The staging folder holds `organize_files` media files, so `/organize` lists real
 /// candidates. `/history` runs in a bot of its own whose database holds `history_rows`
 /// organized files: the scale at which a page must still be quick.
-pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String>>, wanted: &dyn Fn(&str) -> bool, harness: Option<&Summary>) -> Result<Vec<Measured>, SuiteError> {
+pub async fn commands(
+    launcher: &Launcher,
+    plan: &Plan,
+    menu: &Option<Vec<String>>,
+    wanted: &dyn Fn(&str) -> bool,
+    harness: Option<&Summary>,
+) -> Result<Vec<Measured>, SuiteError> {
     let seed = |data: &DataDir| seed_staging(data, plan.organize_files).map(|_| Value::Null);
     let (running, _) = Running::start(launcher, plan.bot_rows, seed).await?;
     let menu = running.menu_once_registered().await.or_else(|| menu.clone());
@@ -505,12 +538,17 @@ pub async fn commands(launcher: &Launcher, plan: &Plan, menu: &Option<Vec<String
 
 /// Round trips of each command, round-robin, as the admin: per metric, the samples after
 /// the warm-up and the last reply.
-async fn round_robin(running: &Running, plan: &Plan, commands: &[(&'static str, &'static str)]) -> Result<BTreeMap<&'static str, (Vec<f64>, String)>, SuiteError> {
+async fn round_robin(
+    running: &Running,
+    plan: &Plan,
+    commands: &[(&'static str, &'static str)],
+) -> Result<BTreeMap<&'static str, (Vec<f64>, String)>, SuiteError> {
     let admin = running.telegram.user(ADMIN);
     let mut out: BTreeMap<&str, (Vec<f64>, String)> = BTreeMap::new();
     let rounds = plan.command_warmup + plan.command_samples;
     let names: Vec<String> = commands.iter().map(|(_, c)| format!("/{c}")).collect();
-    let mut progress = Progress::new(format!("round trips of {} (warm-up included)", names.join(" ")), rounds * commands.len());
+    let mut progress =
+        Progress::new(format!("round trips of {} (warm-up included)", names.join(" ")), rounds * commands.len());
     for round in 0..rounds {
         for (metric, command) in commands {
             let (latency, reply) = round_trip(&running.telegram, &admin, &format!("/{command}")).await?;
@@ -550,7 +588,8 @@ pub async fn write_cost(launcher: &Launcher, plan: &Plan) -> Result<(Value, Stri
     let mut allowed: Vec<String> = (1..USERS).map(|i| (ADMIN + i).to_string()).collect();
     allowed.extend(writer_ids.iter().map(i64::to_string));
     let env = [("ALLOWED_USERS", allowed.join(","))];
-    let (running, _) = Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
+    let (running, _) =
+        Running::start_with(launcher, plan.bot_rows, TelegramOptions::default(), &env, |_| Ok(Value::Null)).await?;
     let admin = running.telegram.user(ADMIN);
     let gap = Duration::from_millis(5);
     let sample = |n: usize| {
@@ -611,7 +650,8 @@ pub async fn write_cost(launcher: &Launcher, plan: &Plan) -> Result<(Value, Stri
         "writers_ran_out": ran_out,
         "db_rows": plan.bot_rows,
     });
-    let out_of_writers = if ran_out { " (the writers ran out of new users before the end: the load stopped early)" } else { "" };
+    let out_of_writers =
+        if ran_out { " (the writers ran out of new users before the end: the load stopped early)" } else { "" };
     let sentence = format!(
         " What writes cost the bot: a /help round trip takes {} median ({} p95) alone and {} ({} p95) while {} writers keep the bot writing, {:.2}× ({writes} durable writes, {rate:.0}/s, at {} rows){out_of_writers}.",
         ms(i.median),
@@ -628,7 +668,11 @@ pub async fn write_cost(launcher: &Launcher, plan: &Plan) -> Result<(Value, Stri
 /// 5, 50 and 500 commands in flight from [`USERS`] users at once, every one answered; then
 /// the bot's own worst event-loop stall from its BOT_METRICS file. `floor` is the trivial
 /// client's answer to the largest burst ([`super::harness::burst_floor`]), when measured.
-pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summary>) -> Result<Vec<Measured>, SuiteError> {
+pub async fn concurrency(
+    launcher: &Launcher,
+    plan: &Plan,
+    floor: Option<&Summary>,
+) -> Result<Vec<Measured>, SuiteError> {
     let (running, _) = Running::start(launcher, plan.bot_rows, |_| Ok(Value::Null)).await?;
     let tg = &running.telegram;
     let users: Vec<ScriptedUser> = (0..USERS).map(|i| tg.user(ADMIN + i)).collect();
@@ -673,7 +717,8 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summar
         .component("levels", json!(levels))
         .component("command", "/stats, spread over 100 users (the dispatcher serialises each chat)")
         .component("db_rows", plan.bot_rows);
-    let mut p = Measured::new("concurrent_commands_p99", s.map(|s| vec![s.p99]).unwrap_or_default()).component("levels", json!(levels));
+    let mut p = Measured::new("concurrent_commands_p99", s.map(|s| vec![s.p99]).unwrap_or_default())
+        .component("levels", json!(levels));
     if let Some(f) = floor {
         let floor_json = json!({"median": f.median, "p95": f.p95, "p99": f.p99, "max": f.max, "n": f.n, "in_flight": top,
                                 "what": "the same bursts answered by the suite's trivial client on the bot's CPU instead of the bot"});
@@ -689,7 +734,9 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summar
     };
     if let Some(s) = s {
         let low = levels.get("in_flight_5").and_then(|v| v["median"].as_f64());
-        let growth = low.map(|l| format!(" (with 5 in flight: median {}; ×{:.1} at {top})", ms(l), s.median / l)).unwrap_or_default();
+        let growth = low
+            .map(|l| format!(" (with 5 in flight: median {}; ×{:.1} at {top})", ms(l), s.median / l))
+            .unwrap_or_default();
         m = m.analysis(format!(
             "{top} commands in flight, all answered: median {}{growth}, p99 {}; {}. Growth with load is queueing: per chat in the dispatcher, and behind anything that blocks a runtime worker.{}",
             ms(s.median),
@@ -729,7 +776,11 @@ pub async fn concurrency(launcher: &Launcher, plan: &Plan, floor: Option<&Summar
 /// reply. Each reply is matched to its command by order within its chat (the dispatcher
 /// answers one chat's updates in order). Returns each command's latency and the burst's
 /// wall time.
-pub(crate) async fn burst(tg: &TelegramServer, users: &[ScriptedUser], n: usize) -> Result<(Vec<f64>, f64), SuiteError> {
+pub(crate) async fn burst(
+    tg: &TelegramServer,
+    users: &[ScriptedUser],
+    n: usize,
+) -> Result<(Vec<f64>, f64), SuiteError> {
     tg.clear_calls();
     let seen = tg.bot_events().len();
     let mut sent: BTreeMap<i64, Vec<Instant>> = BTreeMap::new();
@@ -752,7 +803,9 @@ pub(crate) async fn burst(tg: &TelegramServer, users: &[ScriptedUser], n: usize)
     for (chat, sends) in &sent {
         let answers = replies.get(chat).map(Vec::as_slice).unwrap_or_default();
         if answers.len() < sends.len() {
-            return Err(SuiteError::Stuck { what: format!("chat {chat}: {} commands, {} replies", sends.len(), answers.len()) });
+            return Err(SuiteError::Stuck {
+                what: format!("chat {chat}: {} commands, {} replies", sends.len(), answers.len()),
+            });
         }
         for (s, a) in sends.iter().zip(answers) {
             lat.push(a.saturating_duration_since(*s).as_secs_f64());
@@ -929,7 +982,9 @@ async fn wait_for_events(tg: &TelegramServer, seen: usize, n: usize, timeout: Du
     while count - seen < n {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(SuiteError::Stuck { what: format!("only {} of {n} commands were answered within {timeout:?}", count - seen) });
+            return Err(SuiteError::Stuck {
+                what: format!("only {} of {n} commands were answered within {timeout:?}", count - seen),
+            });
         }
         count += tg.bot_events_after(count, left).await.len();
     }

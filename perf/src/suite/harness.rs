@@ -74,7 +74,8 @@ pub async fn overhead(samples: usize, warmup: usize, client_cpus: &[usize]) -> R
         }
     }
     setup.stop().await;
-    let summary = Summary::of(&kept).ok_or_else(|| SuiteError::Stuck { what: "the trivial client answered nothing".into() })?;
+    let summary =
+        Summary::of(&kept).ok_or_else(|| SuiteError::Stuck { what: "the trivial client answered nothing".into() })?;
     Ok((summary, kept))
 }
 
@@ -117,11 +118,8 @@ fn trivial_bot(base: String, cpus: Vec<usize>, stop: Arc<AtomicBool>) {
         let mut chats: HashMap<i64, mpsc::UnboundedSender<()>> = HashMap::new();
         let mut offset = 0i64;
         while !stop.load(Ordering::SeqCst) {
-            let resp = http
-                .post(format!("{base}/getUpdates"))
-                .json(&json!({"offset": offset, "timeout": 10}))
-                .send()
-                .await;
+            let resp =
+                http.post(format!("{base}/getUpdates")).json(&json!({"offset": offset, "timeout": 10})).send().await;
             let Ok(resp) = resp else { break };
             let Ok(body) = resp.json::<Value>().await else { break };
             for update in body["result"].as_array().into_iter().flatten() {

@@ -14,12 +14,24 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("Start-up", &["cold_start", "warm_start", "bot_init", "first_command"]),
     (
         "Commands",
-        &["command_start", "command_help", "command_stats", "command_queue", "command_test", "command_history", "command_users", "command_organize"],
+        &[
+            "command_start",
+            "command_help",
+            "command_stats",
+            "command_queue",
+            "command_test",
+            "command_history",
+            "command_users",
+            "command_organize",
+        ],
     ),
     ("Under load", &["concurrent_commands", "concurrent_commands_p99", "event_loop_lag_max"]),
     ("Database (10,000 rows)", &["db_read", "db_write", "db_query", "db_write_throughput"]),
     ("Shutdown", &["shutdown_idle", "shutdown_busy"]),
-    ("Memory", &["memory_baseline", "memory_after_init", "memory_after_commands", "memory_growth", "memory_during_download"]),
+    (
+        "Memory",
+        &["memory_baseline", "memory_after_init", "memory_after_commands", "memory_growth", "memory_during_download"],
+    ),
     ("Downloads", &["download_throughput"]),
 ];
 
@@ -40,7 +52,12 @@ fn chart(title: &str, names: &[&str], metrics: &[Value], a: &str, b: &str) -> St
     let rows: Vec<&Value> = names.iter().filter_map(|n| metrics.iter().find(|m| m["name"] == *n)).collect();
     let height = 30.0 + ROW * rows.len() as f64;
     let mut s = String::new();
-    let _ = write!(s, r#"<figure><figcaption>{}</figcaption><svg role="img" aria-label="{}" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">"#, escape(title), escape(title));
+    let _ = write!(
+        s,
+        r#"<figure><figcaption>{}</figcaption><svg role="img" aria-label="{}" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape(title),
+        escape(title)
+    );
     for (i, m) in rows.iter().enumerate() {
         let y = 20.0 + ROW * i as f64;
         let name = m["name"].as_str().unwrap_or_default();
@@ -52,11 +69,19 @@ fn chart(title: &str, names: &[&str], metrics: &[Value], a: &str, b: &str) -> St
             continue;
         }
         let target = f(&m["target"]);
-        let scale = [f(&ma["p95"]), f(&mb["p95"]), f(&ma["median"]), f(&mb["median"]), target].into_iter().fold(0.0, f64::max).max(1e-12);
+        let scale = [f(&ma["p95"]), f(&mb["p95"]), f(&ma["median"]), f(&mb["median"]), target]
+            .into_iter()
+            .fold(0.0, f64::max)
+            .max(1e-12);
         for (j, (variant, v, class)) in [(a, ma, "a"), (b, mb, "b")].into_iter().enumerate() {
             let by = y + 4.0 + 18.0 * j as f64;
             if v["n"].as_u64().unwrap_or(0) == 0 {
-                let _ = write!(s, r#"<text x="{LABEL}" y="{}" class="na">{}: not measured</text>"#, by + 12.0, escape(variant));
+                let _ = write!(
+                    s,
+                    r#"<text x="{LABEL}" y="{}" class="na">{}: not measured</text>"#,
+                    by + 12.0,
+                    escape(variant)
+                );
                 continue;
             }
             let w = BAR * f(&v["median"]) / scale;
@@ -79,7 +104,13 @@ fn chart(title: &str, names: &[&str], metrics: &[Value], a: &str, b: &str) -> St
         }
         if target > 0.0 {
             let x = LABEL + BAR * target / scale;
-            let _ = write!(s, r#"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{}" class="target"><title>original target {}</title></line>"#, y, y + 40.0, human(target, unit));
+            let _ = write!(
+                s,
+                r#"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{}" class="target"><title>original target {}</title></line>"#,
+                y,
+                y + 40.0,
+                human(target, unit)
+            );
         }
     }
     s.push_str("</svg></figure>");

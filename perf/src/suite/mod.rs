@@ -20,8 +20,8 @@ pub mod e2e;
 pub mod harness;
 pub mod html;
 pub mod metric;
-pub mod progress;
 pub mod process;
+pub mod progress;
 pub mod report;
 pub mod stats;
 pub mod targets;
@@ -29,8 +29,8 @@ pub mod targets;
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub use metric::{MetricDef, MetricResult, METRICS};
 use metric::Measured;
+pub use metric::{MetricDef, MetricResult, METRICS};
 use process::Launcher;
 use stats::Summary;
 use targets::Targets;
@@ -213,8 +213,31 @@ impl Plan {
 
 /// Which metrics each group of measurements produces.
 const GROUPS: &[(&str, &[&str])] = &[
-    ("startup", &["cold_start", "warm_start", "bot_init", "first_command", "shutdown_idle", "memory_baseline", "memory_after_init"]),
-    ("commands", &["command_start", "command_help", "command_stats", "command_queue", "command_test", "command_history", "command_users", "command_organize"]),
+    (
+        "startup",
+        &[
+            "cold_start",
+            "warm_start",
+            "bot_init",
+            "first_command",
+            "shutdown_idle",
+            "memory_baseline",
+            "memory_after_init",
+        ],
+    ),
+    (
+        "commands",
+        &[
+            "command_start",
+            "command_help",
+            "command_stats",
+            "command_queue",
+            "command_test",
+            "command_history",
+            "command_users",
+            "command_organize",
+        ],
+    ),
     ("concurrency", &["concurrent_commands", "concurrent_commands_p99", "event_loop_lag_max"]),
     ("memory", &["memory_after_commands", "memory_growth"]),
     ("downloads", &["download_throughput", "memory_during_download", "shutdown_busy"]),
@@ -272,11 +295,8 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
     }
 
     let cpus = process::allowed_cpus();
-    let (suite_cpus, bot_cpus) = if options.pin && cpus.len() >= 2 {
-        (vec![cpus[0]], cpus[1..].to_vec())
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let (suite_cpus, bot_cpus) =
+        if options.pin && cpus.len() >= 2 { (vec![cpus[0]], cpus[1..].to_vec()) } else { (Vec::new(), Vec::new()) };
     let pinning = serde_json::json!({
         "allowed_cpus": cpus,
         "suite_and_servers": suite_cpus,
@@ -285,7 +305,8 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
     });
     let previous = process::allowed_cpus();
     if !suite_cpus.is_empty() {
-        process::pin_current_thread(&suite_cpus).map_err(|e| SuiteError::Io { what: "pinning the suite".into(), source: e })?;
+        process::pin_current_thread(&suite_cpus)
+            .map_err(|e| SuiteError::Io { what: "pinning the suite".into(), source: e })?;
     }
     let launcher = Launcher { bot, bot_cpus: bot_cpus.clone() };
     // One thread: the servers and the scenarios share it, so a server's arrival time is
@@ -308,7 +329,10 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
             timed.push(("harness".to_owned(), t.elapsed().as_secs_f64()));
         }
         if group_wanted("startup") || group_wanted("commands") || group_wanted("memory") {
-            eprintln!("perf-suite: start-up, first command, idle shutdown ({} cold + {} warm runs after {} warm-up pairs)", plan.start_runs, plan.start_runs, plan.start_warmup);
+            eprintln!(
+                "perf-suite: start-up, first command, idle shutdown ({} cold + {} warm runs after {} warm-up pairs)",
+                plan.start_runs, plan.start_runs, plan.start_warmup
+            );
             let t = Instant::now();
             let (m, tl, mn) = e2e::startup(&launcher, &plan).await?;
             if group_wanted("startup") {
@@ -373,7 +397,9 @@ pub fn run(options: SuiteOptions) -> Result<Report, SuiteError> {
             let found = measured.iter().find(|m| m.name == def.name);
             let m = match found {
                 Some(m) if wanted(def.name) => m.clone(),
-                _ if !wanted(def.name) => Measured::unavailable(def.name, "not measured in this run: left out by --only"),
+                _ if !wanted(def.name) => {
+                    Measured::unavailable(def.name, "not measured in this run: left out by --only")
+                }
                 _ => Measured::unavailable(def.name, "not measured: no scenario produced it"),
             };
             finish(def, m, &targets)

@@ -179,15 +179,13 @@ pub struct DataDir {
 impl DataDir {
     /// A fresh folder holding a `db.json` with `rows` organized files and the suite's users.
     pub fn new(rows: usize) -> Result<DataDir, SuiteError> {
-        let dir = tempfile::Builder::new().prefix("perf-suite-").tempdir().map_err(|e| SuiteError::Io {
-            what: "creating a temporary data folder".into(),
-            source: e,
-        })?;
+        let dir = tempfile::Builder::new()
+            .prefix("perf-suite-")
+            .tempdir()
+            .map_err(|e| SuiteError::Io { what: "creating a temporary data folder".into(), source: e })?;
         let db = dir.path().join("db.json");
-        bot_db::fixture::write_db(&db, rows, ADMIN, USERS as usize).map_err(|e| SuiteError::Io {
-            what: format!("writing {}", db.display()),
-            source: e,
-        })?;
+        bot_db::fixture::write_db(&db, rows, ADMIN, USERS as usize)
+            .map_err(|e| SuiteError::Io { what: format!("writing {}", db.display()), source: e })?;
         Ok(DataDir { dir })
     }
 
@@ -237,7 +235,12 @@ pub struct BotProcess {
 impl Launcher {
     /// Starts the bot with only the variables CONTRACT.md names (plus the two hooks and
     /// `RUST_LOG=warn`, so logging to a file does not weigh on the figures).
-    pub fn spawn(&self, data: &DataDir, telegram: &TelegramServer, tmdb: &TmdbServer) -> Result<BotProcess, SuiteError> {
+    pub fn spawn(
+        &self,
+        data: &DataDir,
+        telegram: &TelegramServer,
+        tmdb: &TmdbServer,
+    ) -> Result<BotProcess, SuiteError> {
         self.spawn_with(data, telegram, tmdb, &[])
     }
 
@@ -251,10 +254,8 @@ impl Launcher {
         extra_env: &[(&str, String)],
     ) -> Result<BotProcess, SuiteError> {
         let allowed: Vec<String> = (1..USERS).map(|i| (ADMIN + i).to_string()).collect();
-        let stderr = std::fs::File::create(data.stderr()).map_err(|e| SuiteError::Io {
-            what: format!("creating {}", data.stderr().display()),
-            source: e,
-        })?;
+        let stderr = std::fs::File::create(data.stderr())
+            .map_err(|e| SuiteError::Io { what: format!("creating {}", data.stderr().display()), source: e })?;
         let mut cmd = Command::new(&self.bot);
         cmd.env_clear()
             .env("BOT_TOKEN", telegram.token())
@@ -283,18 +284,18 @@ impl Launcher {
         // than `posix_spawn`, and that copy would be counted as the bot's start-up.
         let own_cpus = if self.bot_cpus.is_empty() { Vec::new() } else { allowed_cpus_of_thread() };
         if !self.bot_cpus.is_empty() {
-            set_affinity(&self.bot_cpus).map_err(|e| SuiteError::Io { what: "pinning the bot's CPUs".into(), source: e })?;
+            set_affinity(&self.bot_cpus)
+                .map_err(|e| SuiteError::Io { what: "pinning the bot's CPUs".into(), source: e })?;
         }
         let spawned_at = Instant::now();
         let spawned_ns = monotonic_ns();
         let spawned = cmd.spawn();
         if !own_cpus.is_empty() {
-            set_affinity(&own_cpus).map_err(|e| SuiteError::Io { what: "restoring the suite's CPUs".into(), source: e })?;
+            set_affinity(&own_cpus)
+                .map_err(|e| SuiteError::Io { what: "restoring the suite's CPUs".into(), source: e })?;
         }
-        let child = spawned.map_err(|e| SuiteError::Io {
-            what: format!("starting the bot {}", self.bot.display()),
-            source: e,
-        })?;
+        let child = spawned
+            .map_err(|e| SuiteError::Io { what: format!("starting the bot {}", self.bot.display()), source: e })?;
         let pid = child.id().unwrap_or(0);
         let rss_after_exec = rss_bytes(pid);
         Ok(BotProcess { child, pid, spawned_at, spawned_ns, rss_after_exec })

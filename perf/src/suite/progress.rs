@@ -49,7 +49,11 @@ impl Progress {
 /// `  commands: 120 of 880 samples, 14 s so far, about 89 s left`.
 fn line(what: &str, done: usize, total: usize, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
-    let left = if done == 0 || done >= total { String::new() } else { format!(", about {:.0} s left", secs / done as f64 * (total - done) as f64) };
+    let left = if done == 0 || done >= total {
+        String::new()
+    } else {
+        format!(", about {:.0} s left", secs / done as f64 * (total - done) as f64)
+    };
     format!("  {what}: {done} of {total} samples, {secs:.0} s so far{left}")
 }
 
@@ -59,7 +63,10 @@ mod tests {
 
     #[test]
     fn the_line_estimates_what_is_left_from_the_pace_so_far() {
-        assert_eq!(line("commands", 25, 100, Duration::from_secs(10)), "  commands: 25 of 100 samples, 10 s so far, about 30 s left");
+        assert_eq!(
+            line("commands", 25, 100, Duration::from_secs(10)),
+            "  commands: 25 of 100 samples, 10 s so far, about 30 s left"
+        );
         assert_eq!(line("commands", 0, 100, Duration::ZERO), "  commands: 0 of 100 samples, 0 s so far");
         assert_eq!(line("commands", 100, 100, Duration::from_secs(40)), "  commands: 100 of 100 samples, 40 s so far");
     }

@@ -53,10 +53,8 @@ impl Machine {
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     rfc3339(secs)
 }
 
@@ -153,7 +151,13 @@ fn target_text(m: &MetricResult) -> String {
 
 pub fn summary_text(r: &Report) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Performance suite: variant {} ({}), {}", r.options.variant, if r.options.quick { "quick" } else { "full" }, r.machine.date);
+    let _ = writeln!(
+        s,
+        "Performance suite: variant {} ({}), {}",
+        r.options.variant,
+        if r.options.quick { "quick" } else { "full" },
+        r.machine.date
+    );
     let _ = writeln!(
         s,
         "Machine: {}, {} cores, kernel {}, load {}",
@@ -173,7 +177,8 @@ pub fn summary_text(r: &Report) -> String {
     let _ = writeln!(s, "Figures: median (p95) [n]; samples and breakdowns are in performance_e2e_results.json.\n");
     for m in &r.metrics {
         if m.available {
-            let _ = writeln!(s, "{:<24} {:>12} ({}) [n={}]", m.name, human(m.median, m.unit), human(m.p95, m.unit), m.n);
+            let _ =
+                writeln!(s, "{:<24} {:>12} ({}) [n={}]", m.name, human(m.median, m.unit), human(m.p95, m.unit), m.n);
         } else {
             let _ = writeln!(s, "{:<24} {:>12}", m.name, "unavailable");
         }
@@ -209,10 +214,14 @@ pub fn timeline_text(r: &Report) -> String {
     let Some(t) = &r.timeline else {
         return "No start-up was measured in this run (--only left it out).\n".into();
     };
-    let _ = writeln!(s, "Start-up timeline of one warm start (the last), times since exec (the suite's clock just before spawn).");
+    let _ = writeln!(
+        s,
+        "Start-up timeline of one warm start (the last), times since exec (the suite's clock just before spawn)."
+    );
     let _ = writeln!(s, "{:>12}  {:>10}  event", "since exec", "VmRSS");
     let rss = |b: Option<u64>| b.map(|b| human(b as f64, "bytes")).unwrap_or_else(|| "-".into());
-    let mut rows: Vec<(f64, String, String)> = vec![(0.0, rss(t.rss_after_exec), "spawn returned (exec done); RSS read by the suite".into())];
+    let mut rows: Vec<(f64, String, String)> =
+        vec![(0.0, rss(t.rss_after_exec), "spawn returned (exec done); RSS read by the suite".into())];
     match &t.phases {
         Some(phases) => {
             for (name, at, b) in phases {
@@ -220,7 +229,8 @@ pub fn timeline_text(r: &Report) -> String {
             }
         }
         None => {
-            let _ = writeln!(s, "(the bot wrote no BOT_STARTUP_TIMELINE file: only the calls the server saw are listed)");
+            let _ =
+                writeln!(s, "(the bot wrote no BOT_STARTUP_TIMELINE file: only the calls the server saw are listed)");
         }
     }
     for (method, at) in &t.calls {
@@ -235,11 +245,7 @@ pub fn timeline_text(r: &Report) -> String {
 }
 
 pub fn test_summary_json(r: &Report) -> Value {
-    let by_group: Vec<Value> = r
-        .groups
-        .iter()
-        .map(|(g, secs)| json!({"group": g, "seconds": secs}))
-        .collect();
+    let by_group: Vec<Value> = r.groups.iter().map(|(g, secs)| json!({"group": g, "seconds": secs})).collect();
     let results: Vec<Value> = r
         .metrics
         .iter()
@@ -264,7 +270,8 @@ pub fn test_summary_json(r: &Report) -> Value {
 
 pub fn write_all(r: &Report) -> Result<(), SuiteError> {
     let out = &r.options.out;
-    std::fs::create_dir_all(out).map_err(|e| SuiteError::Io { what: format!("creating {}", out.display()), source: e })?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| SuiteError::Io { what: format!("creating {}", out.display()), source: e })?;
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
     write(&out.join("performance_e2e_results.json"), &pretty(&results_json(r)))?;
     write(&out.join("startup_timeline.txt"), &timeline_text(r))?;

@@ -163,15 +163,8 @@ pub fn bootstrap_ratio_ci_rounds(a: &[&[f64]], b: &[&[f64]], resamples: usize, s
         return None;
     }
     ratios.sort_by(f64::total_cmp);
-    let ci95 = [
-        percentile_sorted(&ratios, 2.5),
-        percentile_sorted(&ratios, 97.5),
-    ];
-    Some(RatioCi {
-        ratio: ma / mb,
-        ci95,
-        significant: ci95[0] > 1.0 || ci95[1] < 1.0,
-    })
+    let ci95 = [percentile_sorted(&ratios, 2.5), percentile_sorted(&ratios, 97.5)];
+    Some(RatioCi { ratio: ma / mb, ci95, significant: ci95[0] > 1.0 || ci95[1] < 1.0 })
 }
 
 /// One two-level resample of `rounds` (none empty) into `out`, sorted.
@@ -217,11 +210,7 @@ mod tests {
 
     fn check_summary(samples: &[f64], expected: (f64, f64, f64, f64, f64, usize)) {
         let s = Summary::of(samples).expect("non-empty");
-        assert_eq!(
-            (s.median, s.p95, s.p99, s.min, s.max, s.n),
-            expected,
-            "summary of {samples:?}"
-        );
+        assert_eq!((s.median, s.p95, s.p99, s.min, s.max, s.n), expected, "summary of {samples:?}");
     }
 
     #[test]
@@ -314,13 +303,16 @@ mod tests {
         // Within each round a and b are alike (b 2% lower), but the rounds themselves lie
         // 30% apart: pooled as independent samples the 2% looks certain; resampled by round
         // it is not, because another run could land anywhere in that spread.
-        let round = |level: f64, shift: f64| -> Vec<f64> { (0..40).map(|i| level * (1.0 + shift) + f64::from(i) * 1e-3).collect() };
+        let round = |level: f64, shift: f64| -> Vec<f64> {
+            (0..40).map(|i| level * (1.0 + shift) + f64::from(i) * 1e-3).collect()
+        };
         let a: Vec<Vec<f64>> = [1.0, 1.3, 0.8].iter().map(|&l| round(l, 0.0)).collect();
         let b: Vec<Vec<f64>> = [1.3, 0.8, 1.0].iter().map(|&l| round(l, -0.02)).collect();
         let (pa, pb): (Vec<f64>, Vec<f64>) = (a.concat(), b.concat());
         let naive = bootstrap_ratio_ci(&pa, &pb, 4_000, 3).unwrap();
         assert!(naive.significant, "{naive:?}");
-        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) = (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
+        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) =
+            (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
         let by_round = bootstrap_ratio_ci_rounds(&ra, &rb, 4_000, 3).unwrap();
         assert_eq!(by_round.ratio, naive.ratio);
         assert!(!by_round.significant, "{by_round:?}");
@@ -328,7 +320,8 @@ mod tests {
         // Rounds that agree keep a clear difference significant: b is half of a in each.
         let a: Vec<Vec<f64>> = [1.0, 1.01, 0.99].iter().map(|&l| round(l, 0.0)).collect();
         let b: Vec<Vec<f64>> = [0.5, 0.505, 0.495].iter().map(|&l| round(l, 0.0)).collect();
-        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) = (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
+        let (ra, rb): (Vec<&[f64]>, Vec<&[f64]>) =
+            (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
         let clear = bootstrap_ratio_ci_rounds(&ra, &rb, 4_000, 3).unwrap();
         assert!(clear.significant && clear.ci95[0] > 1.9 && clear.ci95[1] < 2.1, "{clear:?}");
         // One round each is the plain bootstrap, draw for draw.

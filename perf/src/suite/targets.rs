@@ -69,11 +69,8 @@ pub struct Verdict {
 
 impl Targets {
     pub fn parse(text: &str, origin: &str) -> Result<Targets, SuiteError> {
-        let by_metric: BTreeMap<String, MetricTargets> =
-            toml::from_str(text).map_err(|e| SuiteError::Targets {
-                origin: origin.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let by_metric: BTreeMap<String, MetricTargets> = toml::from_str(text)
+            .map_err(|e| SuiteError::Targets { origin: origin.to_owned(), reason: e.to_string() })?;
         for (metric, t) in &by_metric {
             for target in t.original.iter().chain(&t.project) {
                 let bad = Summary::of(&[0.0]).and_then(|s| s.stat(&target.stat)).is_none()
@@ -96,10 +93,8 @@ impl Targets {
     }
 
     pub fn load(path: &Path) -> Result<Targets, SuiteError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SuiteError::Io {
-            what: format!("reading targets {}", path.display()),
-            source: e,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SuiteError::Io { what: format!("reading targets {}", path.display()), source: e })?;
         Targets::parse(&text, &path.display().to_string())
     }
 
@@ -182,10 +177,7 @@ mod tests {
         let v = targets.verdict("a", Some(&s));
         assert_eq!(v.original_met, Some(true));
         // median 0.065 ≤ 0.1 but p99 0.9 > 0.5.
-        assert_eq!(
-            v.project.iter().map(|c| c.met).collect::<Vec<_>>(),
-            [Some(true), Some(false)]
-        );
+        assert_eq!(v.project.iter().map(|c| c.met).collect::<Vec<_>>(), [Some(true), Some(false)]);
         assert_eq!(v.project_met, Some(false));
         let fast = Summary::of(&[150.0]).unwrap();
         assert_eq!(targets.verdict("b", Some(&fast)).project_met, Some(true));

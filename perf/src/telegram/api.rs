@@ -27,18 +27,10 @@ const METHODS: &[&str] = &[
 
 /// The canonical spelling of a method name; an unknown name is kept as it came.
 pub(crate) fn canonical(method: &str) -> String {
-    METHODS
-        .iter()
-        .find(|m| m.eq_ignore_ascii_case(method))
-        .map_or(method, |m| *m)
-        .to_owned()
+    METHODS.iter().find(|m| m.eq_ignore_ascii_case(method)).map_or(method, |m| *m).to_owned()
 }
 
-pub(crate) async fn call(
-    shared: &Shared,
-    method: &str,
-    params: &Params,
-) -> Result<Value, ApiError> {
+pub(crate) async fn call(shared: &Shared, method: &str, params: &Params) -> Result<Value, ApiError> {
     match method {
         "getMe" => Ok(get_me(shared)),
         "getUpdates" => get_updates(shared, params).await,
@@ -49,15 +41,12 @@ pub(crate) async fn call(
         "answerCallbackQuery" => answer_callback_query(shared, params),
         "sendChatAction" => {
             known_chat(shared, params)?;
-            params
-                .string("action")
-                .ok_or_else(|| ApiError::bad_request("wrong parameter action in request"))?;
+            params.string("action").ok_or_else(|| ApiError::bad_request("wrong parameter action in request"))?;
             Ok(json!(true))
         }
         "setMyCommands" => {
-            let commands = params
-                .json("commands")?
-                .ok_or_else(|| ApiError::bad_request("parameter \"commands\" is required"))?;
+            let commands =
+                params.json("commands")?.ok_or_else(|| ApiError::bad_request("parameter \"commands\" is required"))?;
             if !commands.is_array() {
                 return Err(ApiError::bad_request("can't parse commands JSON object"));
             }
@@ -66,9 +55,7 @@ pub(crate) async fn call(
         }
         "deleteWebhook" => Ok(json!(true)),
         "getFile" => {
-            let file_id = params
-                .string("file_id")
-                .ok_or_else(|| ApiError::bad_request("file_id not specified"))?;
+            let file_id = params.string("file_id").ok_or_else(|| ApiError::bad_request("file_id not specified"))?;
             files::get_file(shared, &file_id)
         }
         _ => Err(ApiError::not_found()),
@@ -98,21 +85,13 @@ async fn get_updates(shared: &Shared, params: &Params) -> Result<Value, ApiError
         {
             let mut state = shared.lock();
             confirm(&mut state, offset);
-            let batch: Vec<Value> = state
-                .updates
-                .iter()
-                .filter(|(id, _)| *id >= offset)
-                .take(limit)
-                .map(|(_, u)| u.clone())
-                .collect();
+            let batch: Vec<Value> =
+                state.updates.iter().filter(|(id, _)| *id >= offset).take(limit).map(|(_, u)| u.clone()).collect();
             if !batch.is_empty() || timeout == 0 {
                 return Ok(Value::Array(batch));
             }
         }
-        if tokio::time::timeout_at(deadline, changes.changed())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
             return Ok(json!([]));
         }
     }
@@ -160,11 +139,7 @@ fn inline_markup(params: &Params) -> Result<Option<Value>, ApiError> {
     };
     let valid = rows.as_array().is_some_and(|rows| {
         rows.iter().all(|row| {
-            row.as_array().is_some_and(|buttons| {
-                buttons
-                    .iter()
-                    .all(|b| b.get("text").is_some_and(Value::is_string))
-            })
+            row.as_array().is_some_and(|buttons| buttons.iter().all(|b| b.get("text").is_some_and(Value::is_string)))
         })
     });
     if !valid {
@@ -194,44 +169,28 @@ fn send_message(shared: &Shared, params: &Params) -> Result<Value, ApiError> {
     let reply_markup = inline_markup(params)?;
     let mut state = shared.lock();
     let message_id = state.next_message_id(chat_id);
-    let message = BotMessage {
-        chat_id,
-        message_id,
-        text,
-        reply_markup,
-        edits: 0,
-        deleted: false,
-        date: super::unix_now(),
-    };
+    let message =
+        BotMessage { chat_id, message_id, text, reply_markup, edits: 0, deleted: false, date: super::unix_now() };
     let json = shared.bot_message_json(&message);
-    state
-        .messages
-        .insert((chat_id, message_id), message.clone());
+    state.messages.insert((chat_id, message_id), message.clone());
     shared.record_event(&mut state, BotEventKind::Sent, message);
     Ok(json)
 }
 
 fn message_id(params: &Params) -> Result<i32, ApiError> {
     match params.i64("message_id")? {
-        Some(id) => i32::try_from(id)
-            .map_err(|_| ApiError::bad_request("message identifier is not specified")),
+        Some(id) => i32::try_from(id).map_err(|_| ApiError::bad_request("message identifier is not specified")),
         None => Err(ApiError::bad_request("message identifier is not specified")),
     }
 }
 
 fn edit_message(shared: &Shared, params: &Params, with_text: bool) -> Result<Value, ApiError> {
     if params.string("inline_message_id").is_some() {
-        return Err(ApiError::bad_request(
-            "inline messages are not supported by this test server",
-        ));
+        return Err(ApiError::bad_request("inline messages are not supported by this test server"));
     }
     let chat_id = known_chat(shared, params)?;
     let message_id = message_id(params)?;
-    let text = if with_text {
-        Some(message_text(params)?)
-    } else {
-        None
-    };
+    let text = if with_text { Some(message_text(params)?) } else { None };
     // As in Telegram, an edit without reply_markup removes the inline keyboard.
     let reply_markup = inline_markup(params)?;
     let mut state = shared.lock();
@@ -282,15 +241,10 @@ fn answer_callback_query(shared: &Shared, params: &Params) -> Result<Value, ApiE
     let mut state = shared.lock();
     match state.callbacks.get_mut(&id) {
         Some(answer @ None) => {
-            *answer = Some(CallbackAnswer {
-                text: params.string("text"),
-                show_alert: params.bool("show_alert"),
-            });
+            *answer = Some(CallbackAnswer { text: params.string("text"), show_alert: params.bool("show_alert") });
             Ok(json!(true))
         }
-        _ => Err(ApiError::bad_request(
-            "query is too old and response timeout expired or query ID is invalid",
-        )),
+        _ => Err(ApiError::bad_request("query is too old and response timeout expired or query ID is invalid")),
     }
 }
 
@@ -314,11 +268,7 @@ impl Shared {
     }
 
     fn record_event(&self, state: &mut State, kind: BotEventKind, message: BotMessage) {
-        state.events.push(BotEvent {
-            kind,
-            message,
-            at: Instant::now(),
-        });
+        state.events.push(BotEvent { kind, message, at: Instant::now() });
         self.events_changed.send_modify(|n| *n += 1);
     }
 }

@@ -49,15 +49,8 @@ impl BotMessage {
             .filter_map(Value::as_array)
             .flatten()
             .map(|b| Button {
-                text: b
-                    .get("text")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                callback_data: b
-                    .get("callback_data")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                text: b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                callback_data: b.get("callback_data").and_then(Value::as_str).map(str::to_owned),
                 url: b.get("url").and_then(Value::as_str).map(str::to_owned),
             })
             .collect()
@@ -95,17 +88,9 @@ pub struct CallbackAnswer {
 #[derive(Debug, thiserror::Error)]
 pub enum WaitError {
     #[error("no matching bot message in chat {chat_id} within {timeout:?}; the bot did: {}", describe(.seen))]
-    NoMessage {
-        chat_id: i64,
-        timeout: Duration,
-        seen: Vec<BotEvent>,
-    },
+    NoMessage { chat_id: i64, timeout: Duration, seen: Vec<BotEvent> },
     #[error("no {method} call within {timeout:?}; calls made: {seen:?}")]
-    NoCall {
-        method: String,
-        timeout: Duration,
-        seen: Vec<String>,
-    },
+    NoCall { method: String, timeout: Duration, seen: Vec<String> },
 }
 
 fn describe(events: &[BotEvent]) -> String {
@@ -124,10 +109,7 @@ fn describe(events: &[BotEvent]) -> String {
             if buttons.is_empty() {
                 format!("{kind} #{} {:?}", e.message.message_id, e.message.text)
             } else {
-                format!(
-                    "{kind} #{} {:?} buttons {buttons:?}",
-                    e.message.message_id, e.message.text
-                )
+                format!("{kind} #{} {:?} buttons {buttons:?}", e.message.message_id, e.message.text)
             }
         })
         .collect();
@@ -137,14 +119,8 @@ fn describe(events: &[BotEvent]) -> String {
 /// Pressing a button failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PressError {
-    #[error(
-        "no button {text:?} in the bot's messages in chat {chat_id}; buttons there: {available:?}"
-    )]
-    NoSuchButton {
-        text: String,
-        chat_id: i64,
-        available: Vec<String>,
-    },
+    #[error("no button {text:?} in the bot's messages in chat {chat_id}; buttons there: {available:?}")]
+    NoSuchButton { text: String, chat_id: i64, available: Vec<String> },
     #[error("button {text:?} in chat {chat_id} has no callback_data (a url button cannot be pressed here)")]
     NotACallbackButton { text: String, chat_id: i64 },
 }
@@ -158,9 +134,7 @@ pub struct ScriptedUser {
 
 impl fmt::Debug for ScriptedUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScriptedUser")
-            .field("id", &self.id)
-            .finish()
+        f.debug_struct("ScriptedUser").field("id", &self.id).finish()
     }
 }
 
@@ -212,11 +186,7 @@ impl ScriptedUser {
         let file_path = stored.file_path.clone();
         files::register(&mut state, stored);
         self.shared.push_update(&mut state, "message", message);
-        Ok(SentDocument {
-            message_id,
-            file_id,
-            file_path,
-        })
+        Ok(SentDocument { message_id, file_id, file_path })
     }
 
     /// Presses the inline button with this text on the newest bot message in this chat
@@ -226,28 +196,14 @@ impl ScriptedUser {
         let mut state = self.shared.lock();
         let mut live = live_messages(&state, self.id);
         live.reverse();
-        let Some((message, button)) = live.iter().find_map(|m| {
-            m.buttons()
-                .into_iter()
-                .find(|b| b.text == text)
-                .map(|b| (m, b))
-        }) else {
-            let available = live
-                .iter()
-                .flat_map(|m| m.buttons())
-                .map(|b| b.text)
-                .collect();
-            return Err(PressError::NoSuchButton {
-                text: text.to_owned(),
-                chat_id: self.id,
-                available,
-            });
+        let Some((message, button)) =
+            live.iter().find_map(|m| m.buttons().into_iter().find(|b| b.text == text).map(|b| (m, b)))
+        else {
+            let available = live.iter().flat_map(|m| m.buttons()).map(|b| b.text).collect();
+            return Err(PressError::NoSuchButton { text: text.to_owned(), chat_id: self.id, available });
         };
         let Some(data) = button.callback_data else {
-            return Err(PressError::NotACallbackButton {
-                text: text.to_owned(),
-                chat_id: self.id,
-            });
+            return Err(PressError::NotACallbackButton { text: text.to_owned(), chat_id: self.id });
         };
         state.next_callback += 1;
         let query_id = format!("{}{:06}", self.id, state.next_callback);
@@ -261,8 +217,7 @@ impl ScriptedUser {
         state.callbacks.insert(query_id.clone(), None);
         let now = state.events.len();
         state.cursors.insert(self.id, now);
-        self.shared
-            .push_update(&mut state, "callback_query", payload);
+        self.shared.push_update(&mut state, "callback_query", payload);
         Ok(query_id)
     }
 
@@ -330,9 +285,7 @@ fn command_entities(text: &str) -> Vec<Value> {
         let c = chars[i];
         if c == '/' && prev.is_none_or(char::is_whitespace) {
             let mut j = i + 1;
-            while j < chars.len()
-                && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '@')
-            {
+            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '@') {
                 j += 1;
             }
             if j > i + 1 {
@@ -352,12 +305,8 @@ fn command_entities(text: &str) -> Vec<Value> {
 }
 
 pub(crate) fn live_messages(state: &State, chat_id: i64) -> Vec<BotMessage> {
-    let mut messages: Vec<BotMessage> = state
-        .messages
-        .values()
-        .filter(|m| m.chat_id == chat_id && !m.deleted)
-        .cloned()
-        .collect();
+    let mut messages: Vec<BotMessage> =
+        state.messages.values().filter(|m| m.chat_id == chat_id && !m.deleted).cloned().collect();
     messages.sort_by_key(|m| m.message_id);
     messages
 }
@@ -379,21 +328,14 @@ pub(crate) async fn next_bot_message(
             let found = state.events[from.min(state.events.len())..]
                 .iter()
                 .enumerate()
-                .find(|(_, e)| {
-                    e.message.chat_id == chat_id
-                        && e.kind != BotEventKind::Deleted
-                        && pred(&e.message)
-                })
+                .find(|(_, e)| e.message.chat_id == chat_id && e.kind != BotEventKind::Deleted && pred(&e.message))
                 .map(|(i, e)| (from + i, e.message.clone()));
             if let Some((index, message)) = found {
                 state.cursors.insert(chat_id, index + 1);
                 return Ok(message);
             }
         }
-        if tokio::time::timeout_at(deadline, changes.changed())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
             let state = shared.lock();
             let from = state.cursors.get(&chat_id).copied().unwrap_or(0);
             let seen = state.events[from.min(state.events.len())..]
@@ -401,11 +343,7 @@ pub(crate) async fn next_bot_message(
                 .filter(|e| e.message.chat_id == chat_id)
                 .cloned()
                 .collect();
-            return Err(WaitError::NoMessage {
-                chat_id,
-                timeout,
-                seen,
-            });
+            return Err(WaitError::NoMessage { chat_id, timeout, seen });
         }
     }
 }
@@ -417,12 +355,7 @@ mod tests {
     fn check(text: &str, expected: &[(usize, usize)]) {
         let got: Vec<(usize, usize)> = command_entities(text)
             .iter()
-            .map(|e| {
-                (
-                    e["offset"].as_u64().unwrap() as usize,
-                    e["length"].as_u64().unwrap() as usize,
-                )
-            })
+            .map(|e| (e["offset"].as_u64().unwrap() as usize, e["length"].as_u64().unwrap() as usize))
             .collect();
         assert_eq!(got, expected, "entities of {text:?}");
     }

@@ -181,18 +181,13 @@ pub(crate) async fn store(shared: &Shared, spec: &DocumentSpec) -> std::io::Resu
         file_unique_id: format!("AgAD{n:06}"),
         file_path,
         file_name: spec.file_name.clone(),
-        mime_type: spec
-            .mime_type
-            .clone()
-            .unwrap_or_else(|| guess_mime(&spec.file_name).to_owned()),
+        mime_type: spec.mime_type.clone().unwrap_or_else(|| guess_mime(&spec.file_name).to_owned()),
         content: spec.content.clone(),
     })
 }
 
 pub(crate) fn register(state: &mut State, file: StoredFile) {
-    state
-        .paths
-        .insert(file.file_path.clone(), file.file_id.clone());
+    state.paths.insert(file.file_path.clone(), file.file_id.clone());
     state.files.insert(file.file_id.clone(), Arc::new(file));
 }
 
@@ -219,10 +214,7 @@ async fn write_content(path: &std::path::Path, content: &Content) -> std::io::Re
 }
 
 fn guess_mime(file_name: &str) -> &'static str {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "mkv" => "video/x-matroska",
         "mp4" | "m4v" => "video/mp4",
@@ -255,27 +247,16 @@ pub(crate) fn get_file(shared: &Shared, file_id: &str) -> Result<Value, ApiError
 }
 
 /// The download route, after the token was checked.
-pub(crate) fn download(
-    shared: &Shared,
-    file_path: &str,
-    req: &Request<Incoming>,
-) -> Response<Body> {
+pub(crate) fn download(shared: &Shared, file_path: &str, req: &Request<Incoming>) -> Response<Body> {
     let file = {
         let state = shared.lock();
-        state
-            .paths
-            .get(file_path)
-            .and_then(|id| state.files.get(id))
-            .cloned()
+        state.paths.get(file_path).and_then(|id| state.files.get(id)).cloned()
     };
     let Some(file) = file else {
         return ApiError::not_found().response();
     };
     let total = file.size();
-    let range = req
-        .headers()
-        .get(hyper::header::RANGE)
-        .and_then(|v| v.to_str().ok());
+    let range = req.headers().get(hyper::header::RANGE).and_then(|v| v.to_str().ok());
     let (start, end, partial) = match range.map(|r| parse_range(r, total)) {
         None | Some(RangeAnswer::Ignore) => (0, total, false),
         Some(RangeAnswer::Range(start, end)) => (start, end, true),
@@ -292,27 +273,16 @@ pub(crate) fn download(
         (Content::Bytes(b), None) => http::full(b.slice(start as usize..end as usize)),
         _ => {
             let for_fill = file.clone();
-            http::paced_stream(start, len, bandwidth, move |offset, buf| {
-                for_fill.content.fill(offset, buf)
-            })
-            .boxed()
+            http::paced_stream(start, len, bandwidth, move |offset, buf| for_fill.content.fill(offset, buf)).boxed()
         }
     };
     let mut resp = Response::new(body);
-    insert(
-        &mut resp,
-        "content-type",
-        "application/octet-stream".to_owned(),
-    );
+    insert(&mut resp, "content-type", "application/octet-stream".to_owned());
     insert(&mut resp, "content-length", len.to_string());
     insert(&mut resp, "accept-ranges", "bytes".to_owned());
     if partial {
         *resp.status_mut() = hyper::StatusCode::PARTIAL_CONTENT;
-        insert(
-            &mut resp,
-            "content-range",
-            format!("bytes {start}-{}/{total}", end.saturating_sub(1)),
-        );
+        insert(&mut resp, "content-range", format!("bytes {start}-{}/{total}", end.saturating_sub(1)));
     }
     resp
 }

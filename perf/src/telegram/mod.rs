@@ -27,9 +27,7 @@ use tokio::sync::watch;
 
 use crate::http::{self, Body, DropConnection, Fault, Faults, Listening};
 
-pub use chat::{
-    BotEvent, BotEventKind, BotMessage, Button, CallbackAnswer, PressError, ScriptedUser, WaitError,
-};
+pub use chat::{BotEvent, BotEventKind, BotMessage, Button, CallbackAnswer, PressError, ScriptedUser, WaitError};
 pub use files::{generated_bytes, Content, DocumentSpec, SentDocument};
 
 /// The largest file `getFile` hands out in cloud mode (Telegram's limit for bots).
@@ -164,10 +162,7 @@ impl TelegramServer {
                     return state.events[seen..].to_vec();
                 }
             }
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
                 return Vec::new();
             }
         }
@@ -181,46 +176,26 @@ impl TelegramServer {
     /// The calls of one method (case-insensitive), in arrival order.
     pub fn calls_of(&self, method: &str) -> Vec<Call> {
         let state = self.shared.lock();
-        state
-            .calls
-            .iter()
-            .filter(|c| c.method.eq_ignore_ascii_case(method))
-            .cloned()
-            .collect()
+        state.calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).cloned().collect()
     }
 
     /// When the first call of `method` arrived, e.g. the bot's readiness (`getUpdates`).
     pub fn first_call(&self, method: &str) -> Option<Instant> {
         let state = self.shared.lock();
-        state
-            .calls
-            .iter()
-            .find(|c| c.method.eq_ignore_ascii_case(method))
-            .map(|c| c.at)
+        state.calls.iter().find(|c| c.method.eq_ignore_ascii_case(method)).map(|c| c.at)
     }
 
     /// Waits until a call of `method` arrives (or has arrived), and returns when it did.
-    pub async fn wait_for_call(
-        &self,
-        method: &str,
-        timeout: Duration,
-    ) -> Result<Instant, WaitError> {
+    pub async fn wait_for_call(&self, method: &str, timeout: Duration) -> Result<Instant, WaitError> {
         let mut changes = self.shared.calls_changed.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(at) = self.first_call(method) {
                 return Ok(at);
             }
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
                 let seen = self.calls().into_iter().map(|c| c.method).collect();
-                return Err(WaitError::NoCall {
-                    method: method.to_owned(),
-                    timeout,
-                    seen,
-                });
+                return Err(WaitError::NoCall { method: method.to_owned(), timeout, seen });
             }
         }
     }
@@ -237,12 +212,7 @@ impl TelegramServer {
 
     /// How the bot answered a callback query, once it has (`None` before).
     pub fn callback_answer(&self, callback_query_id: &str) -> Option<CallbackAnswer> {
-        self.shared
-            .lock()
-            .callbacks
-            .get(callback_query_id)
-            .cloned()
-            .flatten()
+        self.shared.lock().callbacks.get(callback_query_id).cloned().flatten()
     }
 
     /// The updates not yet confirmed by the bot through `getUpdates`' `offset`.
@@ -321,34 +291,18 @@ impl State {
 
 impl Shared {
     fn new(opts: TelegramOptions) -> std::io::Result<Shared> {
-        let id = opts
-            .token
-            .split(':')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1);
+        let id = opts.token.split(':').next().and_then(|s| s.parse().ok()).unwrap_or(1);
         let files_dir = match opts.file_mode {
-            FileMode::Local => Some(
-                tempfile::Builder::new()
-                    .prefix("fake-telegram-")
-                    .tempdir()?,
-            ),
+            FileMode::Local => Some(tempfile::Builder::new().prefix("fake-telegram-").tempdir()?),
             FileMode::Cloud => None,
         };
         Ok(Shared {
             token: opts.token,
-            bot: BotIdentity {
-                id,
-                username: opts.bot_username,
-                first_name: opts.bot_first_name,
-            },
+            bot: BotIdentity { id, username: opts.bot_username, first_name: opts.bot_first_name },
             file_mode: opts.file_mode,
             files_dir,
             faults: Faults::default(),
-            state: Mutex::new(State {
-                next_update_id: 1,
-                ..State::default()
-            }),
+            state: Mutex::new(State { next_update_id: 1, ..State::default() }),
             updates_changed: watch::Sender::new(0),
             events_changed: watch::Sender::new(0),
             calls_changed: watch::Sender::new(0),
@@ -358,16 +312,11 @@ impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // Handlers never panic while holding the lock on purpose; if one did, the state is
         // still a consistent set of maps, so carry on rather than fail every later test call.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Entry point of every request.
-    async fn handle(
-        self: Arc<Self>,
-        req: Request<Incoming>,
-    ) -> Result<Response<Body>, DropConnection> {
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
         let at = Instant::now();
         let path = http::decode_path(req.uri().path());
         if let Some(rest) = path.strip_prefix("/file/bot") {
@@ -383,10 +332,7 @@ impl Shared {
             }
             return Ok(files::download(&self, file_path, &req));
         }
-        let Some((token, method)) = path
-            .strip_prefix("/bot")
-            .and_then(|rest| rest.split_once('/'))
-        else {
+        let Some((token, method)) = path.strip_prefix("/bot").and_then(|rest| rest.split_once('/')) else {
             return Ok(ApiError::not_found().response());
         };
         if token != self.token {
@@ -412,11 +358,7 @@ impl Shared {
     }
 
     fn record(&self, at: Instant, method: &str, params: Value) {
-        self.lock().calls.push(Call {
-            method: method.to_owned(),
-            at,
-            params,
-        });
+        self.lock().calls.push(Call { method: method.to_owned(), at, params });
         self.calls_changed.send_modify(|n| *n += 1);
     }
 
@@ -429,11 +371,7 @@ impl Shared {
         Ok(match fault {
             None => None,
             Some(Fault::Drop) => return Err(DropConnection),
-            Some(Fault::Garbage) => Some(http::raw_response(
-                200,
-                "application/json",
-                b"{\"ok\":tru".to_vec(),
-            )),
+            Some(Fault::Garbage) => Some(http::raw_response(200, "application/json", b"{\"ok\":tru".to_vec())),
             Some(Fault::Status(code)) => Some(ApiError::new(code, status_text(code)).response()),
             Some(Fault::TooManyRequests { retry_after }) => Some(
                 ApiError {
@@ -500,11 +438,7 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     fn new(code: u16, description: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            description: description.into(),
-            retry_after: None,
-        }
+        ApiError { code, description: description.into(), retry_after: None }
     }
 
     /// Telegram's 400 answers all read "Bad Request: <what>".
@@ -517,8 +451,7 @@ impl ApiError {
     }
 
     fn response(&self) -> Response<Body> {
-        let mut body =
-            json!({ "ok": false, "error_code": self.code, "description": self.description });
+        let mut body = json!({ "ok": false, "error_code": self.code, "description": self.description });
         if let Some(secs) = self.retry_after {
             body["parameters"] = json!({ "retry_after": secs });
         }
@@ -527,8 +460,5 @@ impl ApiError {
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

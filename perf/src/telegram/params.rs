@@ -24,12 +24,8 @@ impl Params {
         for (k, v) in crate::http::query_pairs(&req) {
             map.insert(k, Value::String(v));
         }
-        let content_type = req
-            .headers()
-            .get(hyper::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let content_type =
+            req.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let body = http_body_util::Limited::new(req.into_body(), MAX_BODY)
             .collect()
             .await
@@ -38,23 +34,14 @@ impl Params {
         if body.is_empty() {
             return Ok(Params(map));
         }
-        let mime = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match mime.as_str() {
             "application/json" => match serde_json::from_slice::<Value>(&body) {
                 Ok(Value::Object(obj)) => map.extend(obj),
                 _ => return Err(ApiError::bad_request("can't parse JSON object")),
             },
             "application/x-www-form-urlencoded" => {
-                map.extend(
-                    form_urlencoded::parse(&body)
-                        .into_owned()
-                        .map(|(k, v)| (k, Value::String(v))),
-                );
+                map.extend(form_urlencoded::parse(&body).into_owned().map(|(k, v)| (k, Value::String(v))));
             }
             "multipart/form-data" => read_multipart(&content_type, body, &mut map).await?,
             // Telegram ignores a body it cannot read; so do we.
@@ -115,15 +102,10 @@ fn bad_field(name: &str) -> ApiError {
     ApiError::bad_request(format!("invalid {name} specified"))
 }
 
-async fn read_multipart(
-    content_type: &str,
-    body: Bytes,
-    map: &mut Map<String, Value>,
-) -> Result<(), ApiError> {
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| ApiError::bad_request("can't parse multipart boundary"))?;
-    let stream =
-        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+async fn read_multipart(content_type: &str, body: Bytes, map: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|_| ApiError::bad_request("can't parse multipart boundary"))?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let bad = |_| ApiError::bad_request("can't parse multipart body");
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
@@ -134,10 +116,7 @@ async fn read_multipart(
         // and no method implemented here needs the uploaded bytes.
         if let Some(file_name) = field.file_name().map(str::to_owned) {
             let bytes = field.bytes().await.map_err(bad)?;
-            map.insert(
-                name,
-                serde_json::json!({ "file_name": file_name, "size": bytes.len() }),
-            );
+            map.insert(name, serde_json::json!({ "file_name": file_name, "size": bytes.len() }));
         } else {
             let text = field.text().await.map_err(bad)?;
             map.insert(name, Value::String(text));

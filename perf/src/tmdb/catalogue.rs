@@ -5,10 +5,7 @@
 use serde_json::{json, Value};
 
 /// TMDb's keyword "anime".
-pub const ANIME_KEYWORD: Keyword = Keyword {
-    id: 210024,
-    name: "anime",
-};
+pub const ANIME_KEYWORD: Keyword = Keyword { id: 210024, name: "anime" };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keyword {
@@ -242,15 +239,11 @@ fn genre_name(id: u32) -> &'static str {
 }
 
 fn genres(ids: &[u32]) -> Value {
-    ids.iter()
-        .map(|id| json!({ "id": id, "name": genre_name(*id) }))
-        .collect()
+    ids.iter().map(|id| json!({ "id": id, "name": genre_name(*id) })).collect()
 }
 
 fn keywords(list: &[Keyword]) -> Value {
-    list.iter()
-        .map(|k| json!({ "id": k.id, "name": k.name }))
-        .collect()
+    list.iter().map(|k| json!({ "id": k.id, "name": k.name })).collect()
 }
 
 impl Movie {

@@ -57,10 +57,7 @@ impl TmdbServer {
         TmdbServer::start_with_key(catalogue, TmdbServer::DEFAULT_API_KEY).await
     }
 
-    pub async fn start_with_key(
-        catalogue: Catalogue,
-        api_key: &str,
-    ) -> std::io::Result<TmdbServer> {
+    pub async fn start_with_key(catalogue: Catalogue, api_key: &str) -> std::io::Result<TmdbServer> {
         let shared = Arc::new(Shared {
             api_key: api_key.to_owned(),
             catalogue: Mutex::new(catalogue),
@@ -110,9 +107,7 @@ impl TmdbServer {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing here panics while holding a lock on purpose; a poisoned lock still guards
     // consistent data.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A route, parsed from the path.
@@ -129,10 +124,7 @@ enum Route {
 
 impl Route {
     fn parse(path: &str) -> Option<Route> {
-        let path = path
-            .strip_prefix("/3")
-            .filter(|p| p.is_empty() || p.starts_with('/'))
-            .unwrap_or(path);
+        let path = path.strip_prefix("/3").filter(|p| p.is_empty() || p.starts_with('/')).unwrap_or(path);
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         Some(match segments.as_slice() {
             ["search", "movie"] => Route::SearchMovie,
@@ -141,9 +133,7 @@ impl Route {
             ["movie", id, "keywords"] => Route::MovieKeywords(id.parse().ok()?),
             ["tv", id] => Route::Tv(id.parse().ok()?),
             ["tv", id, "keywords"] => Route::TvKeywords(id.parse().ok()?),
-            ["tv", id, "season", s, "episode", e] => {
-                Route::Episode(id.parse().ok()?, s.parse().ok()?, e.parse().ok()?)
-            }
+            ["tv", id, "season", s, "episode", e] => Route::Episode(id.parse().ok()?, s.parse().ok()?, e.parse().ok()?),
             ["configuration"] => Route::Configuration,
             _ => return None,
         })
@@ -164,10 +154,7 @@ impl Route {
 }
 
 fn error(status: u16, status_code: u32, message: &str) -> Response<Body> {
-    http::json_response(
-        status,
-        &json!({ "status_code": status_code, "status_message": message, "success": false }),
-    )
+    http::json_response(status, &json!({ "status_code": status_code, "status_message": message, "success": false }))
 }
 
 fn not_found() -> Response<Body> {
@@ -175,24 +162,12 @@ fn not_found() -> Response<Body> {
 }
 
 impl Shared {
-    async fn handle(
-        self: Arc<Self>,
-        req: Request<Incoming>,
-    ) -> Result<Response<Body>, DropConnection> {
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
         let at = Instant::now();
         let query = http::query_pairs(&req);
-        let param = |name: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         if param("api_key") != Some(self.api_key.as_str()) {
-            return Ok(error(
-                401,
-                7,
-                "Invalid API key: You must be granted a valid key.",
-            ));
+            return Ok(error(401, 7, "Invalid API key: You must be granted a valid key."));
         }
         let Some(route) = Route::parse(req.uri().path()) else {
             return Ok(not_found());
@@ -209,25 +184,15 @@ impl Shared {
             None => {}
             Some(Fault::Drop) => return Err(DropConnection),
             Some(Fault::Garbage) => {
-                return Ok(http::raw_response(
-                    200,
-                    "application/json",
-                    b"{\"page\":1,\"resul".to_vec(),
-                ))
+                return Ok(http::raw_response(200, "application/json", b"{\"page\":1,\"resul".to_vec()))
             }
             Some(Fault::Status(code)) => {
-                let reason = hyper::StatusCode::from_u16(code)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("Error");
+                let reason =
+                    hyper::StatusCode::from_u16(code).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
                 return Ok(error(code, 11, &format!("Internal error: {reason}")));
             }
             Some(Fault::TooManyRequests { retry_after }) => {
-                let mut resp = error(
-                    429,
-                    25,
-                    "Your request count (#) is over the allowed limit of (40).",
-                );
+                let mut resp = error(429, 25, "Your request count (#) is over the allowed limit of (40).");
                 if let Ok(value) = retry_after.to_string().parse() {
                     resp.headers_mut().insert(hyper::header::RETRY_AFTER, value);
                 }
@@ -235,10 +200,7 @@ impl Shared {
             }
         }
 
-        let page = param("page")
-            .and_then(|p| p.parse::<usize>().ok())
-            .unwrap_or(1)
-            .max(1);
+        let page = param("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
         let catalogue = lock(&self.catalogue);
         let body = match route {
             Route::SearchMovie => {
@@ -263,30 +225,16 @@ impl Shared {
                     .collect();
                 search_page(hits, page)
             }
-            Route::Movie(id) => catalogue
-                .movies
-                .iter()
-                .find(|m| m.id == id)
-                .map(Movie::details_json)
-                .unwrap_or(Value::Null),
-            Route::MovieKeywords(id) => catalogue
-                .movies
-                .iter()
-                .find(|m| m.id == id)
-                .map(Movie::keywords_json)
-                .unwrap_or(Value::Null),
-            Route::Tv(id) => catalogue
-                .shows
-                .iter()
-                .find(|s| s.id == id)
-                .map(Show::details_json)
-                .unwrap_or(Value::Null),
-            Route::TvKeywords(id) => catalogue
-                .shows
-                .iter()
-                .find(|s| s.id == id)
-                .map(Show::keywords_json)
-                .unwrap_or(Value::Null),
+            Route::Movie(id) => {
+                catalogue.movies.iter().find(|m| m.id == id).map(Movie::details_json).unwrap_or(Value::Null)
+            }
+            Route::MovieKeywords(id) => {
+                catalogue.movies.iter().find(|m| m.id == id).map(Movie::keywords_json).unwrap_or(Value::Null)
+            }
+            Route::Tv(id) => catalogue.shows.iter().find(|s| s.id == id).map(Show::details_json).unwrap_or(Value::Null),
+            Route::TvKeywords(id) => {
+                catalogue.shows.iter().find(|s| s.id == id).map(Show::keywords_json).unwrap_or(Value::Null)
+            }
             Route::Episode(id, s, e) => catalogue
                 .shows
                 .iter()
@@ -295,20 +243,12 @@ impl Shared {
                 .unwrap_or(Value::Null),
             Route::Configuration => self.configuration(&req),
         };
-        Ok(if body.is_null() {
-            not_found()
-        } else {
-            http::json_response(200, &body)
-        })
+        Ok(if body.is_null() { not_found() } else { http::json_response(200, &body) })
     }
 
     fn configuration(&self, req: &Request<Incoming>) -> Value {
         // Image URLs point back at this server: nothing here may reach the internet.
-        let host = req
-            .headers()
-            .get(hyper::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1");
+        let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
         let base = format!("http://{host}/t/p/");
         json!({
             "images": {
@@ -339,20 +279,13 @@ fn matches(query: Option<&str>, titles: &[&str]) -> bool {
 }
 
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 fn search_page(hits: Vec<Value>, page: usize) -> Value {
     let total_results = hits.len();
     let total_pages = total_results.div_ceil(PAGE_SIZE).max(1);
-    let results: Vec<Value> = hits
-        .into_iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .collect();
+    let results: Vec<Value> = hits.into_iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).collect();
     json!({ "page": page, "results": results, "total_pages": total_pages, "total_results": total_results })
 }
 
@@ -371,11 +304,7 @@ mod tests {
             ("ワンピース", "ワンピース", true),
         ];
         for (query, title, expected) in cases {
-            assert_eq!(
-                matches(Some(query), &[title]),
-                expected,
-                "{query:?} in {title:?}"
-            );
+            assert_eq!(matches(Some(query), &[title]), expected, "{query:?} in {title:?}");
         }
     }
 }

@@ -15,9 +15,7 @@ use serde_json::Value;
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub async fn start() -> TelegramServer {
-    TelegramServer::start(TelegramOptions::default())
-        .await
-        .expect("starting the Telegram server")
+    TelegramServer::start(TelegramOptions::default()).await.expect("starting the Telegram server")
 }
 
 pub fn method_url(server: &TelegramServer, method: &str) -> String {
@@ -26,19 +24,13 @@ pub fn method_url(server: &TelegramServer, method: &str) -> String {
 
 /// POSTs `body` as JSON to a Bot API method; returns the status and the parsed answer.
 pub async fn post_json(server: &TelegramServer, method: &str, body: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(method_url(server, method))
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
+    let resp = reqwest::Client::new().post(method_url(server, method)).json(&body).send().await.expect("request");
     answer(resp).await
 }
 
 pub async fn answer(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().await.expect("body");
-    let json =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("answer is not JSON ({e}): {text}"));
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("answer is not JSON ({e}): {text}"));
     (status, json)
 }

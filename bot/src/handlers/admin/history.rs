@@ -63,7 +63,12 @@ impl List {
 }
 
 /// The page as text and buttons.
-pub async fn render(app: &App, list: List, start: PageStart, through: Option<DocId>) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
+pub async fn render(
+    app: &App,
+    list: List,
+    start: PageStart,
+    through: Option<DocId>,
+) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
     let page = list.page(app, start, through).await?;
     let t = page.through.unwrap_or(0);
     // Where this page starts, for the buttons that come back to it.
@@ -78,8 +83,14 @@ pub async fn render(app: &App, list: List, start: PageStart, through: Option<Doc
     let pages = page.page_count();
     let now = SystemTime::now();
     let heading = match list {
-        List::History => format!("🗂 Organized files: {}, newest first (page {} of {pages})", page.total, (page.page + 1).min(pages)),
-        List::Manual => format!("✋ Organized by hand: {}, newest first (page {} of {pages})", page.total, (page.page + 1).min(pages)),
+        List::History => {
+            format!("🗂 Organized files: {}, newest first (page {} of {pages})", page.total, (page.page + 1).min(pages))
+        }
+        List::Manual => format!(
+            "✋ Organized by hand: {}, newest first (page {} of {pages})",
+            page.total,
+            (page.page + 1).min(pages)
+        ),
     };
     let mut text = heading;
     let mut rows = Vec::new();
@@ -88,9 +99,16 @@ pub async fn render(app: &App, list: List, start: PageStart, through: Option<Doc
         let n = page.newer_count + i + 1;
         let e = &record.entry;
         let category = e.category.as_deref().unwrap_or("?");
-        text.push_str(&format!("\n{n}. {} · {category} · {} · {}", label(record), e.method.as_str(), ago(e.timestamp.as_deref(), now)));
+        text.push_str(&format!(
+            "\n{n}. {} · {category} · {} · {}",
+            label(record),
+            e.method.as_str(),
+            ago(e.timestamp.as_deref(), now)
+        ));
         rows.push(match list {
-            List::History => vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{here}:{t}", record.id))],
+            List::History => {
+                vec![button(short(&format!("{n}. {}", label(record)), 48), format!("hd:{}:{here}:{t}", record.id))]
+            }
             List::Manual => vec![
                 button(format!("♻️ Reorganize {n}"), format!("mr:{}", record.id)),
                 // The record only: the file stays where it is (the answer says so).
@@ -180,7 +198,8 @@ fn anchor(through: Option<u64>) -> Option<DocId> {
 fn details(app: &App, record: &Organized, here: DocId, through: Option<DocId>) -> (String, InlineKeyboardMarkup) {
     let t = through.unwrap_or(0);
     let e = &record.entry;
-    let original = std::path::Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
+    let original =
+        std::path::Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
     let library = e.new_path.as_deref().map_or_else(|| "—".to_owned(), |p| shown(app, std::path::Path::new(p)));
     let text = format!(
         "🔎 {}\nOriginal file: {original}\nNow at: {library}\nMethod: {} · Category: {} · Resolution: {}\nOrganized {}",
@@ -191,7 +210,10 @@ fn details(app: &App, record: &Organized, here: DocId, through: Option<DocId>) -
         ago(e.timestamp.as_deref(), SystemTime::now()),
     );
     let rows = vec![
-        vec![button("♻️ Reorganize", format!("hr:{}", record.id)), button("🗑 Delete Entry", format!("hx:{}:{here}:{t}", record.id))],
+        vec![
+            button("♻️ Reorganize", format!("hr:{}", record.id)),
+            button("🗑 Delete Entry", format!("hx:{}:{here}:{t}", record.id)),
+        ],
         vec![button("⬅️ Back", format!("h:{here}:{t}"))],
     ];
     (text, keyboard(rows))

@@ -38,7 +38,13 @@ pub async fn send(bot: &TgBot, chat: ChatId, text: String, markup: InlineKeyboar
 
 /// Replaces the message a button sits on (a page turning in place); sends a new message
 /// when the old one cannot be reached.
-pub async fn edit_or_send(bot: &TgBot, at: Option<(ChatId, MessageId)>, chat: ChatId, text: String, markup: InlineKeyboardMarkup) -> anyhow::Result<()> {
+pub async fn edit_or_send(
+    bot: &TgBot,
+    at: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+    text: String,
+    markup: InlineKeyboardMarkup,
+) -> anyhow::Result<()> {
     if let Some((chat, message)) = at {
         match retry_after(bot.edit_message_text(chat, message, text.clone()).reply_markup(markup.clone())).await {
             Ok(_) => return Ok(()),
@@ -63,7 +69,8 @@ pub fn shown(app: &App, path: &Path) -> String {
 /// "Inception (2010)", "Breaking Bad S01E02", or the original file name.
 pub fn label(record: &Organized) -> String {
     let e = &record.entry;
-    let fallback = || Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
+    let fallback =
+        || Path::new(&e.path).file_name().map_or_else(|| e.path.clone(), |n| n.to_string_lossy().into_owned());
     let title = e.title.clone().unwrap_or_else(fallback);
     match (e.season, e.episode, e.year) {
         (Some(s), Some(ep), _) => format!("{title} S{s:02}E{ep:02}"),

@@ -73,7 +73,14 @@ pub fn cancel(app: &App, admin: i64) -> String {
 
 /// A button of flow `nonce`: `action` is what follows `o:<nonce>:`. Returns the short
 /// answer shown on the button press.
-pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, nonce: u64, action: &str) -> anyhow::Result<String> {
+pub async fn pressed(
+    bot: &TgBot,
+    query: &CallbackQuery,
+    app: &App,
+    admin: i64,
+    nonce: u64,
+    action: &str,
+) -> anyhow::Result<String> {
     let Current { nonce, chat, flow } = match app.flows.current(admin, Some(nonce)) {
         Ok(current) => current,
         Err(stale) => return Ok(app.flows.explain(stale)),
@@ -85,7 +92,14 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
     match (verb, flow) {
         ("x", _) => {
             app.flows.end_if(admin, nonce);
-            edit_or_send(bot, super::origin(query), chat, "Left the organize flow; nothing was moved.".into(), keyboard(Vec::new())).await?;
+            edit_or_send(
+                bot,
+                super::origin(query),
+                chat,
+                "Left the organize flow; nothing was moved.".into(),
+                keyboard(Vec::new()),
+            )
+            .await?;
             Ok("Cancelled".into())
         }
         ("p", Flow::Pick { files, .. }) => {
@@ -116,7 +130,8 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
                 },
                 ..Draft::default()
             };
-            let nonce = app.flows.begin(admin, chat, Flow::Name { file: file.clone(), draft: draft.clone(), step: Step::Kind });
+            let nonce =
+                app.flows.begin(admin, chat, Flow::Name { file: file.clone(), draft: draft.clone(), step: Step::Kind });
             ask(bot, chat, app, nonce, &file, &draft, Step::Kind).await?;
             Ok(String::new())
         }
@@ -127,7 +142,13 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
                 "anime" => Category::Anime,
                 "skip" => {
                     app.flows.end_if(admin, nonce);
-                    send(bot, chat, format!("Skipped {}: it stays where it is. Send /organize for the list.", file_name(&file)), keyboard(Vec::new())).await?;
+                    send(
+                        bot,
+                        chat,
+                        format!("Skipped {}: it stays where it is. Send /organize for the list.", file_name(&file)),
+                        keyboard(Vec::new()),
+                    )
+                    .await?;
                     return Ok("Skipped".into());
                 }
                 _ => return Ok("This button is no longer valid.".into()),
@@ -136,15 +157,17 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
             next(bot, chat, app, admin, nonce, file, draft, Step::Title).await?;
             Ok(String::new())
         }
-        ("t", Flow::Name { file, mut draft, step: Step::Title }) => match draft.suggest.title.as_deref().map(valid_title) {
-            Some(Ok(title)) => {
-                draft.title = Some(title);
-                let after = if draft.category == Some(Category::Movie) { Step::Year } else { Step::Season };
-                next(bot, chat, app, admin, nonce, file, draft, after).await?;
-                Ok(String::new())
+        ("t", Flow::Name { file, mut draft, step: Step::Title }) => {
+            match draft.suggest.title.as_deref().map(valid_title) {
+                Some(Ok(title)) => {
+                    draft.title = Some(title);
+                    let after = if draft.category == Some(Category::Movie) { Step::Year } else { Step::Season };
+                    next(bot, chat, app, admin, nonce, file, draft, after).await?;
+                    Ok(String::new())
+                }
+                _ => Ok("There is no usable suggestion: type the title.".into()),
             }
-            _ => Ok("There is no usable suggestion: type the title.".into()),
-        },
+        }
         (y @ ("y" | "ny"), Flow::Name { file, mut draft, step: Step::Year }) => {
             draft.year = if y == "y" { draft.suggest.year } else { None };
             finish(bot, chat, app, admin, nonce, &file, draft).await?;
@@ -175,7 +198,8 @@ pub async fn answered(bot: &TgBot, msg: &Message, app: &App, admin: i64) -> anyh
         Err(stale) => return send(bot, chat, app.flows.explain(stale), keyboard(Vec::new())).await,
     };
     let Flow::Name { file, mut draft, step } = flow else {
-        return send(bot, chat, "No question is open. Send /organize to start, or /help.".into(), keyboard(Vec::new())).await;
+        return send(bot, chat, "No question is open. Send /organize to start, or /help.".into(), keyboard(Vec::new()))
+            .await;
     };
     let retry = |problem: String| async move {
         app.flows.touch(admin, nonce);
@@ -251,13 +275,30 @@ pub async fn reorganize(bot: &TgBot, chat: ChatId, app: &App, admin: i64, record
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn next(bot: &TgBot, chat: ChatId, app: &App, admin: i64, nonce: u64, file: PathBuf, draft: Draft, step: Step) -> anyhow::Result<()> {
+async fn next(
+    bot: &TgBot,
+    chat: ChatId,
+    app: &App,
+    admin: i64,
+    nonce: u64,
+    file: PathBuf,
+    draft: Draft,
+    step: Step,
+) -> anyhow::Result<()> {
     app.flows.update(admin, nonce, Flow::Name { file: file.clone(), draft: draft.clone(), step });
     ask(bot, chat, app, nonce, &file, &draft, step).await
 }
 
 /// Sends the question for `step`, with its suggestion as a button.
-async fn ask(bot: &TgBot, chat: ChatId, app: &App, nonce: u64, file: &Path, draft: &Draft, step: Step) -> anyhow::Result<()> {
+async fn ask(
+    bot: &TgBot,
+    chat: ChatId,
+    app: &App,
+    nonce: u64,
+    file: &Path,
+    draft: &Draft,
+    step: Step,
+) -> anyhow::Result<()> {
     let s = &draft.suggest;
     let data = |verb: &str| format!("o:{nonce}:{verb}");
     let cancel = vec![button("✖ Cancel", data("x"))];
@@ -268,7 +309,11 @@ async fn ask(bot: &TgBot, chat: ChatId, app: &App, nonce: u64, file: &Path, draf
             (
                 format!("🎞 {}{now}\nDetected resolution: {resolution}\nWhat is it?", file_name(file)),
                 vec![
-                    vec![button("Movie", data("k:movie")), button("TV", data("k:tv")), button("Anime", data("k:anime"))],
+                    vec![
+                        button("Movie", data("k:movie")),
+                        button("TV", data("k:tv")),
+                        button("Anime", data("k:anime")),
+                    ],
                     vec![button("Skip", data("k:skip"))],
                 ],
             )
@@ -276,14 +321,22 @@ async fn ask(bot: &TgBot, chat: ChatId, app: &App, nonce: u64, file: &Path, draf
         Step::Title => (
             "Title? Type it, or tap the suggestion.".to_owned(),
             vec![
-                s.title.as_deref().and_then(|t| valid_title(t).ok()).map(|t| vec![button(short(&format!("✅ {t}"), 60), data("t"))]).unwrap_or_default(),
+                s.title
+                    .as_deref()
+                    .and_then(|t| valid_title(t).ok())
+                    .map(|t| vec![button(short(&format!("✅ {t}"), 60), data("t"))])
+                    .unwrap_or_default(),
                 cancel,
             ],
         ),
         Step::Year => (
             "Year? Type it (e.g. 2010), or tap a button.".to_owned(),
             vec![
-                s.year.map(|y| button(format!("✅ {y}"), data("y"))).into_iter().chain([button("No year", data("ny"))]).collect(),
+                s.year
+                    .map(|y| button(format!("✅ {y}"), data("y")))
+                    .into_iter()
+                    .chain([button("No year", data("ny"))])
+                    .collect(),
                 cancel,
             ],
         ),
@@ -300,7 +353,15 @@ async fn ask(bot: &TgBot, chat: ChatId, app: &App, nonce: u64, file: &Path, draf
 }
 
 /// Every answer is in: file it, record it, end the flow.
-async fn finish(bot: &TgBot, chat: ChatId, app: &App, admin: i64, nonce: u64, file: &Path, draft: Draft) -> anyhow::Result<()> {
+async fn finish(
+    bot: &TgBot,
+    chat: ChatId,
+    app: &App,
+    admin: i64,
+    nonce: u64,
+    file: &Path,
+    draft: Draft,
+) -> anyhow::Result<()> {
     if let Err(refused) = app.limiter.check(admin, Action::Organize) {
         // The flow stays where it is: the same answer works once the window has passed.
         app.flows.touch(admin, nonce);
@@ -308,9 +369,22 @@ async fn finish(bot: &TgBot, chat: ChatId, app: &App, admin: i64, nonce: u64, fi
     }
     app.flows.end_if(admin, nonce);
     let (Some(category), Some(title)) = (draft.category, draft.title.clone()) else {
-        return send(bot, chat, "The flow lost its answers; send /organize to start again.".into(), keyboard(Vec::new())).await;
+        return send(
+            bot,
+            chat,
+            "The flow lost its answers; send /organize to start again.".into(),
+            keyboard(Vec::new()),
+        )
+        .await;
     };
-    let name = ManualName { category, title, year: draft.year, season: draft.season, episode: draft.episode, resolution: draft.resolution.clone() };
+    let name = ManualName {
+        category,
+        title,
+        year: draft.year,
+        season: draft.season,
+        episode: draft.episode,
+        resolution: draft.resolution.clone(),
+    };
     let text = match app.organizer.organize_manual(file, &name, admin, draft.replaces.as_ref()).await {
         Ok(placed) => {
             let mut text = format!("✅ Filed {} as {}", file_name(file), shown(app, &placed.path));
@@ -319,7 +393,9 @@ async fn finish(bot: &TgBot, chat: ChatId, app: &App, admin: i64, nonce: u64, fi
             }
             text
         }
-        Err(e) => format!("❌ Could not file {}: {e:#}. Nothing was lost: send /organize to try again.", file_name(file)),
+        Err(e) => {
+            format!("❌ Could not file {}: {e:#}. Nothing was lost: send /organize to try again.", file_name(file))
+        }
     };
     send(bot, chat, text, keyboard(Vec::new())).await
 }

@@ -16,26 +16,43 @@ use crate::rate_limit::Action;
 
 pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::Result<()> {
     let Some(last) = app.db.last_manual_organize_by(admin).await? else {
-        return send(bot, chat, "Nothing to propagate: organize one episode by hand first (/organize).".into(), keyboard(Vec::new())).await;
+        return send(
+            bot,
+            chat,
+            "Nothing to propagate: organize one episode by hand first (/organize).".into(),
+            keyboard(Vec::new()),
+        )
+        .await;
     };
     let e = &last.entry;
     let category = match e.category.as_deref() {
         Some("tv") => Category::Tv,
         Some("anime") => Category::Anime,
         _ => {
-            let text = format!("Nothing to propagate: the last file organized by hand, {}, is not a TV or anime episode.", super::label(&last));
+            let text = format!(
+                "Nothing to propagate: the last file organized by hand, {}, is not a TV or anime episode.",
+                super::label(&last)
+            );
             return send(bot, chat, text, keyboard(Vec::new())).await;
         }
     };
     let (Some(title), Some(season), Some(episode)) = (e.title.clone(), e.season, e.episode) else {
-        return send(bot, chat, "Nothing to propagate: the last manual organize has no season and episode.".into(), keyboard(Vec::new())).await;
+        return send(
+            bot,
+            chat,
+            "Nothing to propagate: the last manual organize has no season and episode.".into(),
+            keyboard(Vec::new()),
+        )
+        .await;
     };
     let found = app.organizer.remaining_episodes(&last).await?;
     if found.is_empty() {
-        let text = format!("No later episodes of {title} season {season} (after episode {episode}) in the Downloads folder.");
+        let text =
+            format!("No later episodes of {title} season {season} (after episode {episode}) in the Downloads folder.");
         return send(bot, chat, text, keyboard(Vec::new())).await;
     }
-    let template = ManualName { category, title, year: None, season: u32::try_from(season).ok(), episode: None, resolution: None };
+    let template =
+        ManualName { category, title, year: None, season: u32::try_from(season).ok(), episode: None, resolution: None };
     let pending: VecDeque<FoundEpisode> = found.into();
     let flow = Flow::Propagate { template: template.clone(), pending: pending.clone(), filed: 0, skipped: 0 };
     let nonce = app.flows.begin(admin, chat, flow);
@@ -43,7 +60,12 @@ pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::
     send(bot, chat, text, markup).await
 }
 
-fn question(template: &ManualName, pending: &VecDeque<FoundEpisode>, nonce: u64, before: &str) -> (String, InlineKeyboardMarkup) {
+fn question(
+    template: &ManualName,
+    pending: &VecDeque<FoundEpisode>,
+    nonce: u64,
+    before: &str,
+) -> (String, InlineKeyboardMarkup) {
     let Some(next) = pending.front() else { unreachable!("asked only while episodes are pending") };
     let name = next.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let text = format!(
@@ -64,7 +86,14 @@ fn question(template: &ManualName, pending: &VecDeque<FoundEpisode>, nonce: u64,
 const SHOWN_LINES: usize = 10;
 
 /// A Yes / No / All press of flow `nonce`; `rest` is `<left>:<verb>`.
-pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, nonce: u64, rest: &str) -> anyhow::Result<String> {
+pub async fn pressed(
+    bot: &TgBot,
+    query: &CallbackQuery,
+    app: &App,
+    admin: i64,
+    nonce: u64,
+    rest: &str,
+) -> anyhow::Result<String> {
     let at = super::origin(query);
     let Current { nonce, chat, flow } = match app.flows.current(admin, Some(nonce)) {
         Ok(current) => current,
@@ -106,7 +135,8 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
             break;
         }
         let Some(episode) = pending.pop_front() else { break };
-        let name = ManualName { episode: Some(episode.episode), resolution: episode.resolution.clone(), ..template.clone() };
+        let name =
+            ManualName { episode: Some(episode.episode), resolution: episode.resolution.clone(), ..template.clone() };
         match app.organizer.organize_manual(&episode.file, &name, admin, None).await {
             Ok(placed) => {
                 filed += 1;
@@ -124,10 +154,18 @@ pub async fn pressed(bot: &TgBot, query: &CallbackQuery, app: &App, admin: i64, 
     }
     if pending.is_empty() {
         app.flows.end_if(admin, nonce);
-        let text = format!("{notes}Done with {} season {}: {filed} filed, {skipped} skipped.", template.title, template.season.unwrap_or(1));
+        let text = format!(
+            "{notes}Done with {} season {}: {filed} filed, {skipped} skipped.",
+            template.title,
+            template.season.unwrap_or(1)
+        );
         edit_or_send(bot, at, chat, text, keyboard(Vec::new())).await?;
     } else {
-        app.flows.update(admin, nonce, Flow::Propagate { template: template.clone(), pending: pending.clone(), filed, skipped });
+        app.flows.update(
+            admin,
+            nonce,
+            Flow::Propagate { template: template.clone(), pending: pending.clone(), filed, skipped },
+        );
         let (text, markup) = question(&template, &pending, nonce, &notes);
         edit_or_send(bot, at, chat, text, markup).await?;
     }

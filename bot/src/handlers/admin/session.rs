@@ -229,7 +229,8 @@ mod tests {
         sessions.begin(1, CHAT, pick());
         assert!(!sessions.wants_text(1, CHAT));
         let draft = Draft::default();
-        let nonce = sessions.begin(1, CHAT, Flow::Name { file: "/d/a.mkv".into(), draft: draft.clone(), step: Step::Kind });
+        let nonce =
+            sessions.begin(1, CHAT, Flow::Name { file: "/d/a.mkv".into(), draft: draft.clone(), step: Step::Kind });
         assert!(sessions.wants_text(1, CHAT), "text at the Movie/TV question reaches the flow, which says to tap");
         sessions.update(1, nonce, Flow::Name { file: "/d/a.mkv".into(), draft, step: Step::Title });
         assert!(sessions.wants_text(1, CHAT));
