@@ -30,6 +30,11 @@ pub fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.into_iter().filter(|r| !r.is_empty()))
 }
 
+/// Sends `text` as a new message without buttons (an answer, a refusal, a question).
+pub async fn say(bot: &TgBot, chat: ChatId, text: impl Into<String>) -> anyhow::Result<()> {
+    send(bot, chat, text.into(), keyboard(Vec::new())).await
+}
+
 /// Sends `text` with `markup` as a new message.
 pub async fn send(bot: &TgBot, chat: ChatId, text: String, markup: InlineKeyboardMarkup) -> anyhow::Result<()> {
     retry_after(bot.send_message(chat, text).reply_markup(markup)).await?;

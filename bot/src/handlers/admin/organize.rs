@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::session::{Current, Draft, Flow, Step, Suggestions};
-use super::{button, edit_or_send, keyboard, nav_row, send, short, shown};
+use super::{button, edit_or_send, keyboard, nav_row, say, send, short, shown};
 use crate::handlers::{App, TgBot};
 use crate::naming::{Category, MediaKind};
 use crate::organize::ManualName;
@@ -24,7 +24,7 @@ pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::
     let files = app.organizer.candidates().await?;
     if files.is_empty() {
         let text = "Nothing to organize: the Downloads and Other folders hold no media files.".to_owned();
-        return send(bot, chat, text, keyboard(Vec::new())).await;
+        return say(bot, chat, text).await;
     }
     let nonce = app.flows.begin(admin, chat, Flow::Pick { files: files.clone(), page: 0 });
     let (text, markup) = pick_page(app, nonce, &files, 0);
@@ -142,11 +142,10 @@ pub async fn pressed(
                 "anime" => Category::Anime,
                 "skip" => {
                     app.flows.end_if(admin, nonce);
-                    send(
+                    say(
                         bot,
                         chat,
                         format!("Skipped {}: it stays where it is. Send /organize for the list.", file_name(&file)),
-                        keyboard(Vec::new()),
                     )
                     .await?;
                     return Ok("Skipped".into());
@@ -195,15 +194,14 @@ pub async fn answered(bot: &TgBot, msg: &Message, app: &App, admin: i64) -> anyh
     let text = msg.text().unwrap_or_default().trim().to_owned();
     let Current { nonce, flow, .. } = match app.flows.current(admin, None) {
         Ok(current) => current,
-        Err(stale) => return send(bot, chat, app.flows.explain(stale), keyboard(Vec::new())).await,
+        Err(stale) => return say(bot, chat, app.flows.explain(stale)).await,
     };
     let Flow::Name { file, mut draft, step } = flow else {
-        return send(bot, chat, "No question is open. Send /organize to start, or /help.".into(), keyboard(Vec::new()))
-            .await;
+        return say(bot, chat, "No question is open. Send /organize to start, or /help.").await;
     };
     let retry = |problem: String| async move {
         app.flows.touch(admin, nonce);
-        send(bot, chat, format!("{problem} Try again, or /cancel."), keyboard(Vec::new())).await
+        say(bot, chat, format!("{problem} Try again, or /cancel.")).await
     };
     match step {
         Step::Kind => retry("Tap Movie, TV, Anime or Skip above.".into()).await,
@@ -365,17 +363,11 @@ async fn finish(
     if let Err(refused) = app.limiter.check(admin, Action::Organize) {
         // The flow stays where it is: the same answer works once the window has passed.
         app.flows.touch(admin, nonce);
-        return send(bot, chat, refused.message(), keyboard(Vec::new())).await;
+        return say(bot, chat, refused.message()).await;
     }
     app.flows.end_if(admin, nonce);
     let (Some(category), Some(title)) = (draft.category, draft.title.clone()) else {
-        return send(
-            bot,
-            chat,
-            "The flow lost its answers; send /organize to start again.".into(),
-            keyboard(Vec::new()),
-        )
-        .await;
+        return say(bot, chat, "The flow lost its answers; send /organize to start again.").await;
     };
     let name = ManualName {
         category,
@@ -397,7 +389,7 @@ async fn finish(
             format!("❌ Could not file {}: {e:#}. Nothing was lost: send /organize to try again.", file_name(file))
         }
     };
-    send(bot, chat, text, keyboard(Vec::new())).await
+    say(bot, chat, text).await
 }
 
 fn file_name(path: &Path) -> String {

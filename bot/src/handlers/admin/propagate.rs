@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::session::{Current, Flow};
-use super::{button, edit_or_send, keyboard, send, shown};
+use super::{button, edit_or_send, keyboard, say, send, shown};
 use crate::handlers::{App, TgBot};
 use crate::naming::Category;
 use crate::organize::{FoundEpisode, ManualName};
@@ -16,13 +16,7 @@ use crate::rate_limit::Action;
 
 pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::Result<()> {
     let Some(last) = app.db.last_manual_organize_by(admin).await? else {
-        return send(
-            bot,
-            chat,
-            "Nothing to propagate: organize one episode by hand first (/organize).".into(),
-            keyboard(Vec::new()),
-        )
-        .await;
+        return say(bot, chat, "Nothing to propagate: organize one episode by hand first (/organize).").await;
     };
     let e = &last.entry;
     let category = match e.category.as_deref() {
@@ -33,23 +27,17 @@ pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::
                 "Nothing to propagate: the last file organized by hand, {}, is not a TV or anime episode.",
                 super::label(&last)
             );
-            return send(bot, chat, text, keyboard(Vec::new())).await;
+            return say(bot, chat, text).await;
         }
     };
     let (Some(title), Some(season), Some(episode)) = (e.title.clone(), e.season, e.episode) else {
-        return send(
-            bot,
-            chat,
-            "Nothing to propagate: the last manual organize has no season and episode.".into(),
-            keyboard(Vec::new()),
-        )
-        .await;
+        return say(bot, chat, "Nothing to propagate: the last manual organize has no season and episode.").await;
     };
     let found = app.organizer.remaining_episodes(&last).await?;
     if found.is_empty() {
         let text =
             format!("No later episodes of {title} season {season} (after episode {episode}) in the Downloads folder.");
-        return send(bot, chat, text, keyboard(Vec::new())).await;
+        return say(bot, chat, text).await;
     }
     let template =
         ManualName { category, title, year: None, season: u32::try_from(season).ok(), episode: None, resolution: None };
