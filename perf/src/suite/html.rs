@@ -181,6 +181,11 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_charts_show_every_metric_once() {
+        super::super::metric::assert_groups_cover_every_metric_once("report.html's charts", GROUPS);
+    }
+
+    #[test]
     fn every_metric_appears_and_text_is_escaped() {
         let c = json!({"a": "baseline", "b": "optimized", "metrics": [
             {"name": "cold_start", "unit": "s", "target": 1.5, "ratio": 2.0, "ci95": [1.8, 2.2], "significant": true,

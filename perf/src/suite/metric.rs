@@ -106,6 +106,23 @@ pub fn lookup(name: &str) -> Option<&'static MetricDef> {
     METRICS.iter().find(|m| m.name == name)
 }
 
+/// Checks that `groups` puts every contract metric in exactly one group and names nothing
+/// else. The suite's measurement groups and the report's chart groups are separate tables
+/// (one follows what produces a figure, the other what reads well together); this keeps
+/// both whole when a metric is added.
+#[cfg(test)]
+pub(crate) fn assert_groups_cover_every_metric_once(table: &str, groups: &[(&str, &[&str])]) {
+    for def in METRICS {
+        let homes: Vec<&str> = groups.iter().filter(|(_, names)| names.contains(&def.name)).map(|(g, _)| *g).collect();
+        assert_eq!(homes.len(), 1, "{table}: {} is in {} groups ({homes:?}), not one", def.name, homes.len());
+    }
+    for (group, names) in groups {
+        for name in *names {
+            assert!(lookup(name).is_some(), "{table}: group {group} names {name}, which is not a contract metric");
+        }
+    }
+}
+
 /// One metric's result as written to `performance_e2e_results.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricResult {

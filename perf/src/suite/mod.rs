@@ -448,3 +448,11 @@ fn finish(def: &MetricDef, m: Measured, targets: &Targets) -> MetricResult {
         targets: targets.verdict(def.name, summary.as_ref()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_metric_is_produced_by_one_group() {
+        super::metric::assert_groups_cover_every_metric_once("the suite's groups", super::GROUPS);
+    }
+}

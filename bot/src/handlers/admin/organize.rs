@@ -23,8 +23,7 @@ const MAX_TITLE_CHARS: usize = 200;
 pub async fn start(bot: &TgBot, chat: ChatId, app: &App, admin: i64) -> anyhow::Result<()> {
     let files = app.organizer.candidates().await?;
     if files.is_empty() {
-        let text = "Nothing to organize: the Downloads and Other folders hold no media files.".to_owned();
-        return say(bot, chat, text).await;
+        return say(bot, chat, "Nothing to organize: the Downloads and Other folders hold no media files.").await;
     }
     let nonce = app.flows.begin(admin, chat, Flow::Pick { files: files.clone(), page: 0 });
     let (text, markup) = pick_page(app, nonce, &files, 0);
